@@ -1,0 +1,188 @@
+/*
+ * internal.h - what the parts of libprshm share and nothing outside sees.
+ *
+ * The library has three layers:
+ *   - the front door (shm.c): checks every argument once, keeps the handle
+ *     registry (registry.c), resolves names (name.c) and dispatches;
+ *   - one backend (src/unix/linux.c, src/unix/posix.c or src/win/...),
+ *     picked by the build, which does the OS work behind a table of
+ *     functions and never re-checks arguments;
+ *   - the per-OS pieces: error translation, the system-call table, locks.
+ * Internal names carry the prefix prshm__; static ones their file's prefix.
+ */
+#ifndef PRSHM_INTERNAL_H
+#define PRSHM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prerror.h"
+#include "prshm.h"
+#include "prshm_ext.h"
+
+#include "os.h" /* per-OS: locks and once-only initialisation */
+
+/* The longest name a caller may pass, in bytes (NSPR's own limit). */
+#define PRSHM__NAME_MAX 1023
+
+/* A buffer of this size holds any resolved name: a current directory of up
+ * to 4096 bytes, a '/', the name and a terminator. */
+#define PRSHM__RESOLVED_MAX (4096 + 1 + PRSHM__NAME_MAX + 1)
+
+/* A buffer of this size holds any key (the backend's object name without
+ * its namespace), terminator included. */
+#define PRSHM__KEY_SIZE 256
+
+/* Open flags the front door accepts. */
+#define PRSHM__OPEN_FLAGS (PR_SHM_CREATE | PR_SHM_EXCL | PRSHM_SPARSE)
+
+/* ------------------------------------------------------------------------
+ * Errors (error.c, and unix/error.c or win/error.c for the translation).
+ */
+
+/* Records `code` and the raw OS error `oserr` for this thread; returns
+ * PR_FAILURE so that callers can write `return prshm__fail(...)`. */
+PRStatus prshm__fail(PRErrorCode code, PRInt32 oserr);
+
+/* Translates a raw OS error (errno, GetLastError()) to an NSPR code. This
+ * is the only place per OS where that happens. */
+PRErrorCode prshm__os_error_code(PRInt32 oserr);
+
+/* Records the OS error `oserr`, translated, for this thread; PR_FAILURE. */
+PRStatus prshm__fail_os(PRInt32 oserr);
+
+/* Per OS: makes sure `text` (heap memory, or NULL for none) is freed if the
+ * calling thread exits while it is the thread's error text. */
+void prshm__thread_text_owner(void *text);
+
+/* ------------------------------------------------------------------------
+ * Names (name.c): pure functions, no system calls, fuzzed.
+ */
+
+/* The prefixes of every key prshm makes: a readable key is
+ * PRSHM__KEY_READABLE followed by the encoded name, a hashed key
+ * PRSHM__KEY_HASHED followed by 22 base64url characters. */
+#define PRSHM__KEY_READABLE "prshm."
+#define PRSHM__KEY_HASHED "prshm-"
+#define PRSHM__KEY_PREFIX_LEN 6
+#define PRSHM__KEY_HASH_CHARS 22
+
+/*
+ * Resolves `name` lexically: a name not starting with '/' is taken relative
+ * to `cwd` (an absolute path); empty components and "." are dropped, ".."
+ * removes the component before it (never above the root). Writes the result,
+ * which starts with '/', into `out`. Returns its length, or -1 if it does not
+ * fit in `outsize` bytes.
+ */
+long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t outsize);
+
+/*
+ * Maps a resolved name to its key: the readable form if it fits in `limit`
+ * bytes, else the hashed form (which needs 28). Injective: two different
+ * resolved names never give one key. Never contains '/', '\\' or a NUL, and
+ * is never "." or "..". `out` needs PRSHM__KEY_SIZE bytes and `limit` must be
+ * at least 28 and below PRSHM__KEY_SIZE. Returns the key's length.
+ */
+size_t prshm__name_encode(const char *resolved, size_t limit, char *out);
+
+/*
+ * The inverse of prshm__name_encode for readable keys. Returns 1 and writes
+ * the resolved name into `out` for a readable key; 0 for a hashed key (the
+ * name cannot be recovered; out is left empty); -1 for a string that is not
+ * a key prshm makes, or a name that does not fit in `outsize` bytes.
+ */
+int prshm__name_decode(const char *key, char *out, size_t outsize);
+
+/* SHA-256 of `len` bytes at `data` (sha256.c). */
+void prshm__sha256(const void *data, size_t len, unsigned char digest[32]);
+
+/* ------------------------------------------------------------------------
+ * Backends.
+ */
+
+/* The OS side of an open handle. Set by the backend's open; never changes
+ * afterwards, so it is read without a lock. */
+typedef struct prshm__seg {
+  uintptr_t os;     /* Unix: the file descriptor; Windows: the section handle */
+  PRSize size;      /* bytes an attachment maps: exact, not page-rounded */
+  PRBool writable;  /* opened for writing: read-write attaches are allowed */
+} prshm__seg;
+
+/* A backend: the OS work behind the front door, as a table of functions.
+ * Every function sets the thread's error itself when it fails. The front
+ * door has already checked every argument it passes. */
+typedef struct prshm__backend {
+  /* The backend's name, as prshm_backend_name() returns it. */
+  const char *name;
+
+  /* Writes the key of `name` (1 to PRSHM__NAME_MAX bytes) into `key`, which
+   * has PRSHM__KEY_SIZE bytes. */
+  PRStatus (*key)(const char *name, char *key);
+
+  /* Writes the name by which other programs open the object of `key`. */
+  PRStatus (*native)(const char *key, char *buf, size_t size);
+
+  /* Opens or creates the segment of `key` as PR_OpenSharedMemory() says:
+   * flags within PRSHM__OPEN_FLAGS, mode within 0777, size > 0 when
+   * creating. Fills *seg on success. */
+  PRStatus (*open)(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                   prshm__seg *seg);
+
+  /* Maps the whole of seg->size; NULL on failure. */
+  void *(*map)(const prshm__seg *seg, PRBool readonly);
+
+  /* Unmaps `size` bytes at `addr`, a mapping `map` returned. */
+  PRStatus (*unmap)(void *addr, PRSize size);
+
+  /* Releases what `open` acquired. Mappings stay. */
+  PRStatus (*close)(prshm__seg *seg);
+
+  /* Removes the name of `key`. */
+  PRStatus (*remove)(const char *key);
+} prshm__backend;
+
+/* The backend of this build. */
+extern const prshm__backend prshm__backend_impl;
+
+/* ------------------------------------------------------------------------
+ * The handle registry (registry.c).
+ *
+ * A PRSharedMemory pointer handed to callers is a token, never the address
+ * of anything: it encodes a slot index and that slot's generation, so a
+ * closed, stale or foreign pointer is recognised without being dereferenced
+ * and never reaches another handle.
+ */
+
+typedef struct prshm__handle prshm__handle;
+
+/* Registers a newly opened segment; returns its token, or NULL with
+ * PR_OUT_OF_MEMORY_ERROR set (the caller still owns *seg). */
+PRSharedMemory *prshm__registry_add(const prshm__seg *seg);
+
+/* Looks up a token and takes a reference on its handle so that a concurrent
+ * close cannot free it; NULL with PR_INVALID_ARGUMENT_ERROR if the token is
+ * not an open handle. Every successful acquire is paired with a release. */
+prshm__handle *prshm__registry_acquire(PRSharedMemory *token);
+
+/* Drops a reference; the last one after a close releases the segment. */
+void prshm__registry_release(prshm__handle *h);
+
+/* The OS side of a handle acquired above. */
+const prshm__seg *prshm__handle_seg(const prshm__handle *h);
+
+/* Records that `addr` is attached through `h`; PR_FAILURE with
+ * PR_OUT_OF_MEMORY_ERROR if the record cannot grow. */
+PRStatus prshm__handle_add_addr(prshm__handle *h, void *addr);
+
+/* Forgets `addr` if it is attached through `h`: PR_SUCCESS, or PR_FAILURE
+ * with PR_INVALID_ARGUMENT_ERROR if it is not. */
+PRStatus prshm__handle_take_addr(prshm__handle *h, void *addr);
+
+/* Closes a token: it is invalid from now on. The segment is released now,
+ * or by the last call still using it. */
+PRStatus prshm__registry_close(PRSharedMemory *token);
+
+/* The number of open handles (for tests of leaks). */
+size_t prshm__registry_count(void);
+
+#endif /* PRSHM_INTERNAL_H */

@@ -1,0 +1,176 @@
+/*
+ * name.c - the name rules: resolving a caller's name and mapping it to the
+ * key of its OS object, and back. Pure functions: no system call, no global
+ * state, so they are unit-tested and fuzzed on their own.
+ *
+ * A key is one of
+ *   "prshm." + readable body   the resolved name without its leading '/',
+ *                              with '/' written as ':', the bytes
+ *                              [A-Za-z0-9._-] as themselves and every other
+ *                              byte as %XX (upper-case hex): reversible;
+ *   "prshm-" + 22 characters   the first 128 bits of the SHA-256 of the
+ *                              resolved name, in base64url, for names whose
+ *                              readable key would not fit the OS's limit.
+ * The body of a readable key is a prefix code, so two names never give one
+ * readable key; the two forms differ in their sixth byte, so a readable key
+ * never equals a hashed one; and no key contains '/', '\\' or NUL, so a key
+ * cannot leave the namespace it is looked up in.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const char name_hex[] = "0123456789ABCDEF";
+static const char name_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Appends one path component to `out` (length *len, capacity size), or
+ * applies it if it is "." or "..". Returns 0, or -1 if it does not fit. */
+static int name_push(char *out, size_t *len, size_t size, const char *comp, size_t n) {
+  if (n == 0 || (n == 1 && comp[0] == '.')) return 0;
+  if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+    while (*len > 0 && out[*len - 1] != '/') (*len)--;
+    if (*len > 0) (*len)--; /* the '/' before the removed component */
+    return 0;
+  }
+  if (*len + 1 + n + 1 > size) return -1;
+  out[(*len)++] = '/';
+  memcpy(out + *len, comp, n);
+  *len += n;
+  return 0;
+}
+
+/* Feeds every component of `path` to name_push. */
+static int name_push_all(char *out, size_t *len, size_t size, const char *path) {
+  while (*path != '\0') {
+    const char *end = strchr(path, '/');
+    size_t n = end != NULL ? (size_t)(end - path) : strlen(path);
+    if (name_push(out, len, size, path, n) != 0) return -1;
+    path += n;
+    if (*path == '/') path++;
+  }
+  return 0;
+}
+
+long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t outsize) {
+  size_t len = 0;
+
+  if (outsize < 2) return -1;
+  if (name[0] != '/' && name_push_all(out, &len, outsize, cwd) != 0) return -1;
+  if (name_push_all(out, &len, outsize, name) != 0) return -1;
+  if (len == 0) out[len++] = '/'; /* the root itself */
+  out[len] = '\0';
+  return (long)len;
+}
+
+static int name_plain(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == '-';
+}
+
+/* The length of the readable body of `resolved` (which starts with '/'). */
+static size_t name_body_len(const char *resolved) {
+  const unsigned char *p = (const unsigned char *)resolved + 1;
+  size_t n = 0;
+
+  for (; *p != '\0'; p++) n += (name_plain(*p) || *p == '/') ? 1 : 3;
+  return n;
+}
+
+static size_t name_encode_readable(const char *resolved, char *out) {
+  const unsigned char *p = (const unsigned char *)resolved + 1;
+  size_t n = PRSHM__KEY_PREFIX_LEN;
+
+  memcpy(out, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN);
+  for (; *p != '\0'; p++) {
+    if (*p == '/') {
+      out[n++] = ':';
+    } else if (name_plain(*p)) {
+      out[n++] = (char)*p;
+    } else {
+      out[n++] = '%';
+      out[n++] = name_hex[*p >> 4];
+      out[n++] = name_hex[*p & 15];
+    }
+  }
+  out[n] = '\0';
+  return n;
+}
+
+static size_t name_encode_hashed(const char *resolved, char *out) {
+  unsigned char d[32];
+  size_t n = PRSHM__KEY_PREFIX_LEN, bit;
+
+  prshm__sha256(resolved, strlen(resolved), d);
+  memcpy(out, PRSHM__KEY_HASHED, PRSHM__KEY_PREFIX_LEN);
+  /* 22 six-bit digits carry the first 132 bits of the digest. */
+  for (bit = 0; bit < 6 * PRSHM__KEY_HASH_CHARS; bit += 6) {
+    size_t byte = bit / 8, shift = bit % 8;
+    unsigned v = (unsigned)d[byte] << 8 | d[byte + 1];
+    out[n++] = name_b64[(v >> (10 - shift)) & 63];
+  }
+  out[n] = '\0';
+  return n;
+}
+
+size_t prshm__name_encode(const char *resolved, size_t limit, char *out) {
+  if (PRSHM__KEY_PREFIX_LEN + name_body_len(resolved) <= limit)
+    return name_encode_readable(resolved, out);
+  return name_encode_hashed(resolved, out);
+}
+
+static int name_hex_value(char c) {
+  const char *p = c != '\0' ? strchr(name_hex, c) : NULL;
+  return p != NULL ? (int)(p - name_hex) : -1;
+}
+
+/* Decodes a readable body; -1 if it is not one the encoder writes. */
+static int name_decode_body(const char *body, char *out, size_t outsize) {
+  size_t n = 0;
+
+  out[n++] = '/';
+  for (; *body != '\0'; body++) {
+    int c = (unsigned char)*body;
+    if (c == ':') {
+      c = '/';
+    } else if (c == '%') {
+      int hi = name_hex_value(body[1]), lo = hi >= 0 ? name_hex_value(body[2]) : -1;
+      if (lo < 0) return -1;
+      c = hi << 4 | lo;
+      /* Only bytes the encoder escapes may appear escaped. */
+      if (c == 0 || c == '/' || name_plain((unsigned char)c)) return -1;
+      body += 2;
+    } else if (!name_plain((unsigned char)c)) {
+      return -1;
+    }
+    if (n + 1 >= outsize) return -1;
+    out[n++] = (char)c;
+  }
+  out[n] = '\0';
+  return 1;
+}
+
+int prshm__name_decode(const char *key, char *out, size_t outsize) {
+  size_t i;
+
+  if (outsize < 2) return -1;
+  out[0] = '\0';
+  if (strncmp(key, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN) == 0) {
+    char canon[PRSHM__KEY_SIZE];
+    /* A readable key has at most PRSHM__KEY_SIZE bytes, so its name does
+     * too; and it must be one the encoder writes: resolved already. */
+    if (strlen(key) >= PRSHM__KEY_SIZE ||
+        name_decode_body(key + PRSHM__KEY_PREFIX_LEN, out, outsize) < 0 ||
+        prshm__name_resolve("/", out, canon, sizeof canon) < 0 || strcmp(canon, out) != 0) {
+      out[0] = '\0';
+      return -1;
+    }
+    return 1;
+  }
+  if (strncmp(key, PRSHM__KEY_HASHED, PRSHM__KEY_PREFIX_LEN) != 0) return -1;
+  for (i = 0; i < PRSHM__KEY_HASH_CHARS; i++) {
+    char c = key[PRSHM__KEY_PREFIX_LEN + i];
+    if (c == '\0' || strchr(name_b64, c) == NULL) return -1;
+  }
+  return key[PRSHM__KEY_PREFIX_LEN + PRSHM__KEY_HASH_CHARS] == '\0' ? 0 : -1;
+}

@@ -1,0 +1,218 @@
+/*
+ * registry.c - the table of open handles, and the tokens that name them.
+ *
+ * A token is (generation << (IDX_BITS + 3)) | (index << 3) | 5 cast to a
+ * pointer. The low bits 101 never occur in an aligned address, the index
+ * must name a slot in use, and the generation must match the slot's, which
+ * changes at every close: so NULL, closed, stale and foreign pointers are
+ * all refused without being dereferenced.
+ *
+ * One mutex, registry_lock, guards the slot table, every handle's reference
+ * count and closed flag, and every handle's list of attached addresses. It
+ * is held only for table work, never across a system call, so a slow mmap
+ * in one thread does not stall the others.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define TOKEN_TAG ((uintptr_t)5)
+#define TOKEN_TAG_BITS 3
+/* Slot index bits: 2^29 handles on 64-bit, 2^17 on 32-bit systems. */
+#define IDX_BITS (sizeof(uintptr_t) >= 8 ? 29u : 17u)
+#define GEN_BITS (sizeof(uintptr_t) * 8 - IDX_BITS - TOKEN_TAG_BITS)
+#define IDX_LIMIT ((size_t)1 << IDX_BITS)
+
+struct prshm__handle {
+  prshm__seg seg;  /* the OS side; immutable after open, read without lock */
+  unsigned refs;   /* callers using the handle now, plus 1 until closed */
+  void **addrs;    /* addresses attached through this handle */
+  size_t naddrs;   /* entries used in addrs */
+  size_t addrcap;  /* entries allocated in addrs */
+};
+
+/* One slot of the table. */
+typedef struct registry_slot {
+  prshm__handle *handle; /* the open handle, or NULL when free */
+  uintptr_t gen;         /* changes whenever the slot is freed; never 0 */
+  size_t next_free;      /* the next free slot's index + 1, or 0 */
+} registry_slot;
+
+static prshm__mutex registry_lock = PRSHM__MUTEX_INIT;
+static registry_slot *registry_slots; /* growable; guarded by registry_lock */
+static size_t registry_cap;           /* slots allocated */
+static size_t registry_used;          /* slots ever handed out (high mark) */
+static size_t registry_free_head;     /* first free slot's index + 1, or 0 */
+static size_t registry_open;          /* handles open now */
+
+static uintptr_t registry_token(size_t idx, uintptr_t gen) {
+  return gen << (IDX_BITS + TOKEN_TAG_BITS) | (uintptr_t)idx << TOKEN_TAG_BITS | TOKEN_TAG;
+}
+
+/* A slot index for a new handle, growing the table; SIZE_MAX if none. Called
+ * with registry_lock held. */
+static size_t registry_take_slot(void) {
+  size_t idx;
+
+  if (registry_free_head != 0) {
+    idx = registry_free_head - 1;
+    registry_free_head = registry_slots[idx].next_free;
+    return idx;
+  }
+  if (registry_used == registry_cap) {
+    size_t cap = registry_cap != 0 ? registry_cap * 2 : 64;
+    registry_slot *grown;
+    if (cap > IDX_LIMIT) cap = IDX_LIMIT;
+    if (cap == registry_cap) return SIZE_MAX;
+    grown = realloc(registry_slots, cap * sizeof *grown);
+    if (grown == NULL) return SIZE_MAX;
+    registry_slots = grown;
+    registry_cap = cap;
+  }
+  idx = registry_used++;
+  registry_slots[idx].gen = 1;
+  return idx;
+}
+
+PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
+  prshm__handle *h = calloc(1, sizeof *h);
+  size_t idx;
+  uintptr_t token;
+
+  if (h == NULL) {
+    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+    return NULL;
+  }
+  h->seg = *seg;
+  h->refs = 1;
+  prshm__mutex_lock(&registry_lock);
+  idx = registry_take_slot();
+  if (idx != SIZE_MAX) {
+    registry_slots[idx].handle = h;
+    registry_open++;
+    token = registry_token(idx, registry_slots[idx].gen);
+  }
+  prshm__mutex_unlock(&registry_lock);
+  if (idx == SIZE_MAX) {
+    free(h);
+    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+    return NULL;
+  }
+  return (PRSharedMemory *)token;
+}
+
+/* The slot index of a live token, or SIZE_MAX. Called with the lock held. */
+static size_t registry_find(PRSharedMemory *token) {
+  uintptr_t t = (uintptr_t)token;
+  size_t idx = (size_t)((t >> TOKEN_TAG_BITS) & (IDX_LIMIT - 1));
+
+  if ((t & ((1u << TOKEN_TAG_BITS) - 1)) != TOKEN_TAG || idx >= registry_used) return SIZE_MAX;
+  if (registry_slots[idx].handle == NULL) return SIZE_MAX;
+  if (registry_token(idx, registry_slots[idx].gen) != t) return SIZE_MAX;
+  return idx;
+}
+
+prshm__handle *prshm__registry_acquire(PRSharedMemory *token) {
+  prshm__handle *h = NULL;
+  size_t idx;
+
+  prshm__mutex_lock(&registry_lock);
+  idx = registry_find(token);
+  if (idx != SIZE_MAX) {
+    h = registry_slots[idx].handle;
+    h->refs++;
+  }
+  prshm__mutex_unlock(&registry_lock);
+  if (h == NULL) prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return h;
+}
+
+/* Frees a handle no one uses any more, releasing its OS side. */
+static PRStatus registry_destroy(prshm__handle *h) {
+  PRStatus rv = prshm__backend_impl.close(&h->seg);
+  free(h->addrs);
+  free(h);
+  return rv;
+}
+
+void prshm__registry_release(prshm__handle *h) {
+  unsigned refs;
+
+  prshm__mutex_lock(&registry_lock);
+  refs = --h->refs;
+  prshm__mutex_unlock(&registry_lock);
+  if (refs == 0) (void)registry_destroy(h);
+}
+
+const prshm__seg *prshm__handle_seg(const prshm__handle *h) { return &h->seg; }
+
+PRStatus prshm__handle_add_addr(prshm__handle *h, void *addr) {
+  PRStatus rv = PR_SUCCESS;
+
+  prshm__mutex_lock(&registry_lock);
+  if (h->naddrs == h->addrcap) {
+    size_t cap = h->addrcap != 0 ? h->addrcap * 2 : 4;
+    void **grown = realloc(h->addrs, cap * sizeof *grown);
+    if (grown == NULL) {
+      rv = PR_FAILURE;
+    } else {
+      h->addrs = grown;
+      h->addrcap = cap;
+    }
+  }
+  if (rv == PR_SUCCESS) h->addrs[h->naddrs++] = addr;
+  prshm__mutex_unlock(&registry_lock);
+  if (rv != PR_SUCCESS) prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+  return rv;
+}
+
+PRStatus prshm__handle_take_addr(prshm__handle *h, void *addr) {
+  size_t i;
+  PRStatus rv = PR_FAILURE;
+
+  prshm__mutex_lock(&registry_lock);
+  for (i = 0; i < h->naddrs; i++) {
+    if (h->addrs[i] == addr) {
+      h->addrs[i] = h->addrs[--h->naddrs];
+      rv = PR_SUCCESS;
+      break;
+    }
+  }
+  prshm__mutex_unlock(&registry_lock);
+  if (rv != PR_SUCCESS) prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return rv;
+}
+
+PRStatus prshm__registry_close(PRSharedMemory *token) {
+  prshm__handle *h = NULL;
+  unsigned refs = 1;
+  size_t idx;
+
+  prshm__mutex_lock(&registry_lock);
+  idx = registry_find(token);
+  if (idx != SIZE_MAX) {
+    h = registry_slots[idx].handle;
+    registry_slots[idx].handle = NULL;
+    /* A new generation makes every copy of the old token stale. */
+    registry_slots[idx].gen = (registry_slots[idx].gen + 1) & (((uintptr_t)1 << GEN_BITS) - 1);
+    if (registry_slots[idx].gen == 0) registry_slots[idx].gen = 1;
+    registry_slots[idx].next_free = registry_free_head;
+    registry_free_head = idx + 1;
+    registry_open--;
+    refs = --h->refs;
+  }
+  prshm__mutex_unlock(&registry_lock);
+  if (h == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  /* A call still using the handle releases it when it finishes. */
+  return refs == 0 ? registry_destroy(h) : PR_SUCCESS;
+}
+
+size_t prshm__registry_count(void) {
+  size_t n;
+
+  prshm__mutex_lock(&registry_lock);
+  n = registry_open;
+  prshm__mutex_unlock(&registry_lock);
+  return n;
+}

@@ -1,0 +1,112 @@
+/*
+ * shm.c - the front door: NSPR's five calls and prshm's extensions.
+ *
+ * Every argument is checked here, once; the backend (prshm__backend_impl)
+ * then does the OS work without checking again. Handles are registry
+ * tokens (registry.c), so misuse is refused before anything is touched.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define PRSHM_MODE_BITS 0777
+
+/* Checks a caller's name: NULL or empty, or 1024 bytes or more, fail. */
+static PRStatus shm_check_name(const char *name) {
+  if (name == NULL || name[0] == '\0') return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  if (memchr(name, '\0', PRSHM__NAME_MAX + 1) == NULL)
+    return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  return PR_SUCCESS;
+}
+
+/* The key of a caller's name, after checking it. */
+static PRStatus shm_key(const char *name, char key[PRSHM__KEY_SIZE]) {
+  if (shm_check_name(name) != PR_SUCCESS) return PR_FAILURE;
+  return prshm__backend_impl.key(name, key);
+}
+
+PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags, PRIntn mode) {
+  char key[PRSHM__KEY_SIZE];
+  prshm__seg seg;
+  PRSharedMemory *shm;
+
+  if ((flags & ~PRSHM__OPEN_FLAGS) != 0 || (mode & ~PRSHM_MODE_BITS) != 0 ||
+      ((flags & PR_SHM_CREATE) != 0 && size == 0)) {
+    prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+    return NULL;
+  }
+  if (shm_key(name, key) != PR_SUCCESS) return NULL;
+  if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
+  shm = prshm__registry_add(&seg);
+  if (shm == NULL) (void)prshm__backend_impl.close(&seg);
+  return shm;
+}
+
+void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
+  prshm__handle *h;
+  const prshm__seg *seg;
+  void *addr;
+
+  if ((flags & ~PR_SHM_READONLY) != 0) {
+    prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+    return NULL;
+  }
+  h = prshm__registry_acquire(shm);
+  if (h == NULL) return NULL;
+  seg = prshm__handle_seg(h);
+  addr = prshm__backend_impl.map(seg, (flags & PR_SHM_READONLY) != 0);
+  if (addr != NULL && prshm__handle_add_addr(h, addr) != PR_SUCCESS) {
+    (void)prshm__backend_impl.unmap(addr, seg->size);
+    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+    addr = NULL;
+  }
+  prshm__registry_release(h);
+  return addr;
+}
+
+PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
+  prshm__handle *h = prshm__registry_acquire(shm);
+  PRStatus rv;
+
+  if (h == NULL) return PR_FAILURE;
+  /* Taking the address out first means two threads detaching it at once
+   * cannot both unmap it. */
+  rv = prshm__handle_take_addr(h, addr);
+  if (rv == PR_SUCCESS) rv = prshm__backend_impl.unmap(addr, prshm__handle_seg(h)->size);
+  prshm__registry_release(h);
+  return rv;
+}
+
+PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_close(shm); }
+
+PRStatus PR_DeleteSharedMemory(const char *name) {
+  char key[PRSHM__KEY_SIZE];
+
+  if (shm_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  return prshm__backend_impl.remove(key);
+}
+
+/* ---- Extensions (prshm_ext.h) ---- */
+
+const char *prshm_version(void) { return PRSHM_VERSION; }
+
+const char *prshm_backend_name(void) { return prshm__backend_impl.name; }
+
+PRStatus prshm_get_size(PRSharedMemory *shm, PRSize *size) {
+  prshm__handle *h;
+
+  if (size == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  h = prshm__registry_acquire(shm);
+  if (h == NULL) return PR_FAILURE;
+  *size = prshm__handle_seg(h)->size;
+  prshm__registry_release(h);
+  return PR_SUCCESS;
+}
+
+PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
+  char key[PRSHM__KEY_SIZE];
+
+  if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  if (shm_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  return prshm__backend_impl.native(key, buf, size);
+}

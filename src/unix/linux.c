@@ -1,0 +1,219 @@
+/*
+ * linux.c - the Linux backend.
+ *
+ * Segments are files in /dev/shm (where glibc's shm_open() keeps them too,
+ * so any program can shm_open() one by its native name) or in PRSHM_DIR.
+ *
+ * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
+ * mode, its reserved memory and its in-use lock, and only then linked under
+ * its name; linkat() fails if the name exists, so two creators never both
+ * win. A process that dies before the link leaves nothing at all. On file
+ * systems without O_TMPFILE, or without /proc when linking by descriptor
+ * needs it, the file is made under a hidden temporary name instead and
+ * linked from there (a crash then leaves a ".prshm-tmp-" file, which no key
+ * can name and which `prshm prune` removes).
+ *
+ * Sections: open (existing, or create), create strategies, remove, table.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "unix.h"
+
+/* Linux allows 255 bytes in a file name. */
+#define LINUX_KEY_MAX 255
+/* Attempts at open-or-create before concluding that other processes keep
+ * creating and deleting the name faster than this one can open it. */
+#define LINUX_OPEN_ATTEMPTS 64
+#define LINUX_PATH_SIZE (PATH_MAX + PRSHM__KEY_SIZE + 1)
+
+/* How a new file gets its name; each step down is taken once, for good. */
+enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME };
+static atomic_int linux_link_how = LINK_EMPTY_PATH;
+static atomic_uint linux_temp_counter;
+
+static const char *linux_dir(void) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  return ns->has_dir ? ns->dir : "/dev/shm";
+}
+
+static PRStatus linux_key(const char *name, char *key) {
+  return prshm__unix_key(name, LINUX_KEY_MAX, key);
+}
+
+/* Opens the segment at path read-write, or read-only if that is all this
+ * process may do. -1 with errno if it cannot. */
+static int linux_open_existing(const char *path, PRBool *writable) {
+  const int base = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+  int fd;
+
+  PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, O_RDWR | base, 0));
+  *writable = fd >= 0;
+  if (fd < 0 && errno == EACCES) PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, O_RDONLY | base, 0));
+  return fd;
+}
+
+/* Gives a new, still unnamed file its mode, its memory and its lock. */
+static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
+  int rv;
+
+  if (size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
+  /* The umask narrowed the mode given to open(); set it exactly. */
+  if (prshm__sys.fchmod(fd, (mode_t)mode) != 0) return prshm__fail_os(errno);
+  if ((flags & PRSHM_SPARSE) != 0)
+    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, (off_t)size));
+  else
+    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
+  if (rv != 0) return prshm__fail_os(errno);
+  return prshm__unix_lock_shared(fd);
+}
+
+int prshm__sys_reserve(int fd, off_t length) { return fallocate(fd, 0, 0, length); }
+
+/* Links an O_TMPFILE descriptor at path. 0, or -1 with errno; ENOENT from
+ * both ways means this system can do neither (no privilege, no /proc). */
+static int linux_link_fd(int fd, const char *path) {
+  char proc[64];
+
+  if (atomic_load(&linux_link_how) == LINK_EMPTY_PATH) {
+    if (prshm__sys.linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    /* Linking by descriptor needs CAP_DAC_READ_SEARCH on older kernels. */
+    atomic_store(&linux_link_how, LINK_PROC_FD);
+  }
+  (void)snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return prshm__sys.linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+/* The result of one attempt at creating. */
+typedef enum { CREATE_OK, CREATE_EXISTS, CREATE_FAIL, CREATE_UNSUPPORTED } linux_create_rv;
+
+static linux_create_rv linux_create_tmpfile(const char *path, PRSize size, PRIntn flags,
+                                            PRIntn mode, int *out) {
+  int fd;
+
+  PRSHM__RETRY_EINTR(fd, prshm__sys.open(linux_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (fd < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR) return CREATE_UNSUPPORTED;
+    prshm__fail_os(errno);
+    return CREATE_FAIL;
+  }
+  if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
+  if (linux_link_fd(fd, path) != 0) {
+    int err = errno;
+    (void)prshm__sys.close(fd);
+    if (err == EEXIST) return CREATE_EXISTS;
+    if (err == ENOENT && atomic_load(&linux_link_how) == LINK_PROC_FD) return CREATE_UNSUPPORTED;
+    prshm__fail_os(err);
+    return CREATE_FAIL;
+  }
+  *out = fd;
+  return CREATE_OK;
+
+fail:
+  (void)prshm__sys.close(fd);
+  return CREATE_FAIL;
+}
+
+static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIntn flags,
+                                             PRIntn mode, int *out) {
+  char temp[LINUX_PATH_SIZE];
+  int fd, err;
+
+  (void)snprintf(temp, sizeof temp, "%s/.prshm-tmp-%ld-%u", linux_dir(), (long)getpid(),
+                 atomic_fetch_add(&linux_temp_counter, 1u));
+  PRSHM__RETRY_EINTR(fd, prshm__sys.open(temp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC |
+                                                   O_NOFOLLOW, 0600));
+  if (fd < 0) {
+    prshm__fail_os(errno);
+    return CREATE_FAIL;
+  }
+  if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
+  if (prshm__sys.linkat(AT_FDCWD, temp, AT_FDCWD, path, 0) != 0) {
+    err = errno;
+    (void)prshm__sys.unlink(temp);
+    (void)prshm__sys.close(fd);
+    if (err == EEXIST) return CREATE_EXISTS;
+    prshm__fail_os(err);
+    return CREATE_FAIL;
+  }
+  (void)prshm__sys.unlink(temp);
+  *out = fd;
+  return CREATE_OK;
+
+fail:
+  (void)prshm__sys.unlink(temp);
+  (void)prshm__sys.close(fd);
+  return CREATE_FAIL;
+}
+
+static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags, PRIntn mode,
+                                    int *out) {
+  linux_create_rv rv = CREATE_UNSUPPORTED;
+
+  if (atomic_load(&linux_link_how) != LINK_TEMP_NAME) {
+    rv = linux_create_tmpfile(path, size, flags, mode, out);
+    if (rv == CREATE_UNSUPPORTED) atomic_store(&linux_link_how, LINK_TEMP_NAME);
+  }
+  if (rv == CREATE_UNSUPPORTED) rv = linux_create_tempname(path, size, flags, mode, out);
+  return rv;
+}
+
+static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                           prshm__seg *seg) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const PRBool create = (flags & PR_SHM_CREATE) != 0;
+  const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
+  char path[LINUX_PATH_SIZE];
+  int attempt, fd;
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  prshm__unix_path(linux_dir(), key, path);
+  for (attempt = 0; attempt < LINUX_OPEN_ATTEMPTS; attempt++) {
+    if (!excl) {
+      PRBool writable;
+      fd = linux_open_existing(path, &writable);
+      if (fd >= 0) {
+        prshm__unix_check rv = prshm__unix_adopt(fd, writable, size, PR_TRUE, seg);
+        if (rv == PRSHM__UNIX_RETRY) continue;
+        return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
+      }
+      if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
+      if (errno != ENOENT || !create) return prshm__fail_os(errno);
+    }
+    switch (linux_create(path, size, flags, mode, &fd)) {
+      case CREATE_OK:
+        seg->os = (uintptr_t)fd;
+        seg->size = size;
+        seg->writable = PR_TRUE;
+        return PR_SUCCESS;
+      case CREATE_EXISTS:
+        if (excl) return prshm__fail(PR_FILE_EXISTS_ERROR, EEXIST);
+        break; /* another process created it first: open theirs */
+      default:
+        return PR_FAILURE;
+    }
+  }
+  return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
+}
+
+static PRStatus linux_remove(const char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  char path[LINUX_PATH_SIZE];
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  prshm__unix_path(linux_dir(), key, path);
+  if (prshm__sys.unlink(path) != 0) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}
+
+const prshm__backend prshm__backend_impl = {
+    "linux",        linux_key,          prshm__unix_native,       linux_open,
+    prshm__unix_map, prshm__unix_unmap, prshm__unix_close, linux_remove,
+};

@@ -1,0 +1,165 @@
+/*
+ * posix.c - the portable Unix backend, for systems without Linux's calls
+ * (macOS, the BSDs), and built and tested on Linux with PRSHM_PORTABLE=ON.
+ *
+ * Segments live in the POSIX shared memory namespace through shm_open(),
+ * or are files in PRSHM_DIR. Keys are at most 30 bytes so that "/" + key
+ * fits macOS's 31-byte limit, and a segment is sized by exactly one call
+ * (macOS allows ftruncate() only once on a shared memory object).
+ *
+ * Creation cannot be hidden until complete here: O_CREAT|O_EXCL makes the
+ * object visible at size 0 with the umask's narrowing of its mode. So the
+ * creator sets the mode exactly, reserves the memory and sizes it last, in
+ * one call, and openers wait (bounded) while the size is still 0. A creator
+ * that fails removes what it made.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "unix.h"
+
+/* "/" + key within 31 bytes, macOS's limit. */
+#define POSIX_KEY_MAX 30
+#define POSIX_OPEN_ATTEMPTS 64
+#define POSIX_PATH_SIZE (PATH_MAX + PRSHM__KEY_SIZE + 1)
+
+#if defined(PRSHM_HAVE_POSIX_FALLOCATE)
+int prshm__sys_reserve(int fd, off_t length) {
+  int err = posix_fallocate(fd, 0, length);
+  if (err == 0) return 0;
+  errno = err;
+  return -1;
+}
+#else
+/* No way to reserve: report it, and the creator sizes without reserving. */
+int prshm__sys_reserve(int fd, off_t length) {
+  (void)fd;
+  (void)length;
+  errno = EOPNOTSUPP;
+  return -1;
+}
+#endif
+
+static PRStatus posix_key(const char *name, char *key) {
+  return prshm__unix_key(name, POSIX_KEY_MAX, key);
+}
+
+/* Opens `key` in the namespace: shm_open(), or open() in PRSHM_DIR. */
+static int posix_ns_open(const char *key, int oflags, mode_t mode) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  char path[POSIX_PATH_SIZE];
+  int fd;
+
+  if (ns->has_dir) {
+    prshm__unix_path(ns->dir, key, path);
+    PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, oflags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                                           mode));
+  } else {
+    prshm__unix_path("", key, path);
+    PRSHM__RETRY_EINTR(fd, prshm__sys.shm_open(path, oflags, mode));
+  }
+  return fd;
+}
+
+static int posix_ns_unlink(const char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  char path[POSIX_PATH_SIZE];
+
+  prshm__unix_path(ns->has_dir ? ns->dir : "", key, path);
+  return ns->has_dir ? prshm__sys.unlink(path) : prshm__sys.shm_unlink(path);
+}
+
+/* Mode, lock, then memory and size in one call. */
+static PRStatus posix_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
+  int rv = -1;
+
+  if (size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
+  if (prshm__sys.fchmod(fd, (mode_t)mode) != 0 && errno != EINVAL && errno != EOPNOTSUPP &&
+      errno != ENOTSUP)
+    return prshm__fail_os(errno);
+  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) return PR_FAILURE;
+  if ((flags & PRSHM_SPARSE) == 0) {
+    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
+    if (rv != 0 && errno != EOPNOTSUPP && errno != ENOTSUP && errno != EINVAL)
+      return prshm__fail_os(errno);
+  }
+  if (rv != 0) PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, (off_t)size));
+  if (rv != 0) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}
+
+/* Creates the segment: 1 created, 0 it exists, -1 failed (error set). */
+static int posix_create(const char *key, PRSize size, PRIntn flags, PRIntn mode, int *out) {
+  int fd = posix_ns_open(key, O_RDWR | O_CREAT | O_EXCL, (mode_t)mode);
+
+  if (fd < 0) {
+    if (errno == EEXIST) return 0;
+    prshm__fail_os(errno);
+    return -1;
+  }
+  if (posix_prepare(fd, size, flags, mode) != PR_SUCCESS) {
+    (void)posix_ns_unlink(key);
+    (void)prshm__sys.close(fd);
+    return -1;
+  }
+  *out = fd;
+  return 1;
+}
+
+static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                           prshm__seg *seg) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const PRBool create = (flags & PR_SHM_CREATE) != 0;
+  const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
+  int attempt, fd;
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  for (attempt = 0; attempt < POSIX_OPEN_ATTEMPTS; attempt++) {
+    if (!excl) {
+      PRBool writable = PR_TRUE;
+      fd = posix_ns_open(key, O_RDWR, 0);
+      if (fd < 0 && errno == EACCES) {
+        writable = PR_FALSE;
+        fd = posix_ns_open(key, O_RDONLY, 0);
+      }
+      if (fd >= 0) {
+        /* Only files in a directory have a link count to trust. */
+        prshm__unix_check rv = prshm__unix_adopt(fd, writable, size, ns->has_dir, seg);
+        if (rv == PRSHM__UNIX_RETRY) continue;
+        return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
+      }
+      if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
+      if (errno != ENOENT || !create) return prshm__fail_os(errno);
+    }
+    switch (posix_create(key, size, flags, mode, &fd)) {
+      case 1:
+        seg->os = (uintptr_t)fd;
+        seg->size = size;
+        seg->writable = PR_TRUE;
+        return PR_SUCCESS;
+      case 0:
+        if (excl) return prshm__fail(PR_FILE_EXISTS_ERROR, EEXIST);
+        break;
+      default:
+        return PR_FAILURE;
+    }
+  }
+  return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
+}
+
+static PRStatus posix_remove(const char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  if (posix_ns_unlink(key) != 0) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}
+
+const prshm__backend prshm__backend_impl = {
+    "posix",         posix_key,          prshm__unix_native,      posix_open,
+    prshm__unix_map, prshm__unix_unmap, prshm__unix_close, posix_remove,
+};

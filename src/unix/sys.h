@@ -1,0 +1,46 @@
+/*
+ * sys.h (Unix) - the table through which libprshm makes every system call.
+ *
+ * The library calls the OS only through prshm__sys, never directly, so a
+ * test can replace any entry with one that fails (ENOSPC, EMFILE, EINTR...)
+ * and watch the error path run. The defaults are the real calls. Replacing
+ * entries while other threads are inside prshm is the test's business.
+ */
+#ifndef PRSHM_UNIX_SYS_H
+#define PRSHM_UNIX_SYS_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+typedef struct prshm__syscalls {
+  int (*open)(const char *path, int flags, mode_t mode);
+  int (*close)(int fd);
+  int (*fstat)(int fd, struct stat *st);
+  int (*fchmod)(int fd, mode_t mode);
+  int (*ftruncate)(int fd, off_t length);
+  /* Allocates bytes [0, length) of the file, growing it to length: -1 with
+   * errno on failure (whatever the OS call reports its errors by). */
+  int (*reserve)(int fd, off_t length);
+  int (*flock)(int fd, int operation);
+  int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                int flags);
+  int (*unlink)(const char *path);
+  void *(*mmap)(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+  int (*munmap)(void *addr, size_t length);
+  char *(*getcwd)(char *buf, size_t size);
+  int (*shm_open)(const char *name, int flags, mode_t mode);
+  int (*shm_unlink)(const char *name);
+  int (*nanosleep)(const struct timespec *req, struct timespec *rem);
+} prshm__syscalls;
+
+/* The live table. Tests may assign entries; prshm__sys_reset() restores. */
+extern prshm__syscalls prshm__sys;
+
+/* Puts every entry back to the real call. */
+void prshm__sys_reset(void);
+
+/* The backend's way to reserve space (sys_reserve in linux.c or posix.c). */
+int prshm__sys_reserve(int fd, off_t length);
+
+#endif /* PRSHM_UNIX_SYS_H */

@@ -1,0 +1,192 @@
+/*
+ * unix.c - the parts of the Unix backends that do not depend on how a
+ * segment is created: the PRSHM_DIR namespace, keys, adopting the
+ * descriptor of an existing segment, and mapping.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "unix.h"
+
+/* How long an opener waits, in total, for a tool's exclusive lock to go and
+ * for a segment still of size 0 to be sized by its creator. */
+#define UNIX_LOCK_WAIT_MS 1000
+#define UNIX_SIZE_WAIT_MS 2000
+
+static prshm__unix_ns unix_ns;
+static prshm__once unix_ns_once = PRSHM__ONCE_INIT;
+
+static void unix_ns_init(void) {
+  const char *dir = getenv(PRSHM_DIR_ENV);
+  size_t len;
+
+  if (dir == NULL) return;
+  len = strlen(dir);
+  while (len > 1 && dir[len - 1] == '/') len--;
+  if (dir[0] != '/') {
+    unix_ns.error = PR_INVALID_ARGUMENT_ERROR;
+  } else if (len >= sizeof unix_ns.dir) {
+    unix_ns.error = PR_NAME_TOO_LONG_ERROR;
+  } else {
+    memcpy(unix_ns.dir, dir, len);
+    unix_ns.dir[len == 1 ? 0 : len] = '\0'; /* "/" itself joins as "" + "/" */
+    unix_ns.has_dir = PR_TRUE;
+  }
+}
+
+const prshm__unix_ns *prshm__unix_namespace(void) {
+  prshm__run_once(&unix_ns_once, unix_ns_init);
+  return &unix_ns;
+}
+
+PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
+  char cwd[PATH_MAX + 1];
+  char resolved[PRSHM__RESOLVED_MAX];
+
+  cwd[0] = '\0';
+  if (name[0] != '/' && prshm__sys.getcwd(cwd, sizeof cwd) == NULL) {
+    int err = errno;
+    /* ERANGE: the directory is longer than a path may be. */
+    return prshm__fail(err == ERANGE ? PR_NAME_TOO_LONG_ERROR : prshm__os_error_code(err), err);
+  }
+  if (prshm__name_resolve(cwd, name, resolved, sizeof resolved) < 0)
+    return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  (void)prshm__name_encode(resolved, limit, key);
+  return PR_SUCCESS;
+}
+
+PRStatus prshm__unix_native(const char *key, char *buf, size_t size) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  /* shm_open()'s name is "/" + key; under PRSHM_DIR, the file's path. */
+  int n = snprintf(buf, size, "%s/%s", ns->has_dir ? ns->dir : "", key);
+  if (n < 0 || (size_t)n >= size) return prshm__fail(PR_BUFFER_OVERFLOW_ERROR, 0);
+  return PR_SUCCESS;
+}
+
+void prshm__unix_path(const char *dir, const char *key, char *path) {
+  size_t dlen = strlen(dir), klen = strlen(key);
+
+  memcpy(path, dir, dlen);
+  path[dlen] = '/';
+  memcpy(path + dlen + 1, key, klen + 1);
+}
+
+void prshm__unix_pause(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  while (prshm__sys.nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+  }
+}
+
+PRStatus prshm__unix_lock_shared(int fd) {
+  long waited = 0, step = 1;
+  int rv;
+
+  for (;;) {
+    PRSHM__RETRY_EINTR(rv, prshm__sys.flock(fd, LOCK_SH | LOCK_NB));
+    if (rv == 0) return PR_SUCCESS;
+    /* Systems whose shared memory cannot be locked are marked in use by
+     * their descriptors alone. */
+    if (errno == EOPNOTSUPP || errno == ENOTSUP) return PR_SUCCESS;
+    if (errno != EWOULDBLOCK) return prshm__fail_os(errno);
+    /* A tool holds the segment exclusively while it checks and removes
+     * it; that takes microseconds. Anything longer is reported. */
+    if (waited >= UNIX_LOCK_WAIT_MS) return prshm__fail(PR_FILE_IS_BUSY_ERROR, EWOULDBLOCK);
+    prshm__unix_pause(step);
+    waited += step;
+    if (step < 64) step *= 2;
+  }
+}
+
+/* fstat()s fd until its size is not 0 (bounded). RETRY if it loses its name
+ * meanwhile and check_nlink is set. */
+static prshm__unix_check unix_stat_sized(int fd, PRBool check_nlink, struct stat *st) {
+  long waited = 0, step = 1;
+
+  for (;;) {
+    if (prshm__sys.fstat(fd, st) != 0) {
+      prshm__fail_os(errno);
+      return PRSHM__UNIX_FAIL;
+    }
+    if (!S_ISREG(st->st_mode)) {
+      prshm__fail(PR_INVALID_STATE_ERROR, 0);
+      return PRSHM__UNIX_FAIL;
+    }
+    if (check_nlink && st->st_nlink == 0) return PRSHM__UNIX_RETRY;
+    if (st->st_size > 0) return PRSHM__UNIX_OK;
+    /* Size 0: a creator has not sized it yet (the portable path, or a
+     * program that is not prshm). Never map it before it is sized. */
+    if (waited >= UNIX_SIZE_WAIT_MS) {
+      prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
+      return PRSHM__UNIX_FAIL;
+    }
+    prshm__unix_pause(step);
+    waited += step;
+    if (step < 64) step *= 2;
+  }
+}
+
+prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_nlink,
+                                    prshm__seg *seg) {
+  struct stat st;
+  prshm__unix_check rv;
+
+  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) goto fail;
+  rv = unix_stat_sized(fd, check_nlink, &st);
+  if (rv == PRSHM__UNIX_RETRY) {
+    (void)prshm__sys.close(fd);
+    return rv;
+  }
+  if (rv == PRSHM__UNIX_FAIL) goto fail;
+  if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
+    prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
+    goto fail;
+  }
+  if (size > (PRSize)st.st_size) {
+    prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+    goto fail;
+  }
+  seg->os = (uintptr_t)fd;
+  seg->size = size != 0 ? size : (PRSize)st.st_size;
+  seg->writable = writable;
+  return PRSHM__UNIX_OK;
+
+fail:
+  (void)prshm__sys.close(fd);
+  return PRSHM__UNIX_FAIL;
+}
+
+void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
+  int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
+  void *addr;
+
+  if (!readonly && !seg->writable) {
+    prshm__fail(PR_NO_ACCESS_RIGHTS_ERROR, EACCES);
+    return NULL;
+  }
+  addr = prshm__sys.mmap(NULL, seg->size, prot, MAP_SHARED, (int)seg->os, 0);
+  if (addr == MAP_FAILED) {
+    prshm__fail_os(errno);
+    return NULL;
+  }
+  return addr;
+}
+
+PRStatus prshm__unix_unmap(void *addr, PRSize size) {
+  if (prshm__sys.munmap(addr, size) != 0) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}
+
+PRStatus prshm__unix_close(prshm__seg *seg) {
+  /* On EINTR the descriptor is already closed (Linux, and POSIX leaves it
+   * unspecified): retrying could close another thread's new descriptor. */
+  if (prshm__sys.close((int)seg->os) != 0 && errno != EINTR) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}

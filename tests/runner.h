@@ -1,0 +1,128 @@
+/*
+ * runner.h - prshm's own small test runner.
+ *
+ * A test file defines cases with TEST(name) { ... } and, for cases that
+ * need other processes, children with CHILD(name) { ... } (argc/argv are
+ * the child's extra arguments). The build registers every TEST as one CTest
+ * test, run as `test_binary name`. A multi-process case re-runs the same
+ * binary with `--child NAME ARGS...` (t_spawn) and waits for it.
+ *
+ * Checks print both values and stop the test at the first failure. A case
+ * that cannot run here calls SKIP("reason"): it exits with code 77, which
+ * CTest reports as skipped, with the reason on the output.
+ */
+#ifndef PRSHM_TEST_RUNNER_H
+#define PRSHM_TEST_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prerror.h"
+#include "prshm.h"
+#include "prshm_ext.h"
+
+typedef void (*t_test_fn)(void);
+typedef int (*t_child_fn)(int argc, char **argv);
+
+void t_register_test(const char *name, t_test_fn fn);
+void t_register_child(const char *name, t_child_fn fn);
+
+#define TEST(name)                                                                       \
+  static void test_##name(void);                                                         \
+  __attribute__((constructor)) static void test_register_##name(void) {                  \
+    t_register_test(#name, test_##name);                                                 \
+  }                                                                                      \
+  static void test_##name(void)
+
+/* A child entry point; its return value is the child's exit code. */
+#define CHILD(name)                                                                      \
+  static int child_##name(int argc, char **argv);                                        \
+  __attribute__((constructor)) static void child_register_##name(void) {                 \
+    t_register_child(#name, child_##name);                                               \
+  }                                                                                      \
+  static int child_##name(int argc, char **argv)
+
+#define T_SKIP_CODE 77
+
+_Noreturn void t_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn void t_skip(const char *reason);
+
+#define SKIP(reason) t_skip(reason)
+
+#define CHECK(cond)                                                                      \
+  do {                                                                                   \
+    if (!(cond)) t_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);                  \
+  } while (0)
+
+#define CHECK_INT(a, op, b)                                                              \
+  do {                                                                                   \
+    long long t_a_ = (long long)(a), t_b_ = (long long)(b);                              \
+    if (!(t_a_ op t_b_))                                                                 \
+      t_fail(__FILE__, __LINE__, "%s %s %s: %lld vs %lld", #a, #op, #b, t_a_, t_b_);     \
+  } while (0)
+
+#define CHECK_EQ(a, b) CHECK_INT(a, ==, b)
+
+#define CHECK_STR(a, b)                                                                  \
+  do {                                                                                   \
+    const char *t_a_ = (a), *t_b_ = (b);                                                 \
+    if (t_a_ == NULL || t_b_ == NULL || strcmp(t_a_, t_b_) != 0)                         \
+      t_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b,                   \
+             t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)");                            \
+  } while (0)
+
+/* The last call failed with `code`: checks PR_GetError() and prints names. */
+#define CHECK_ERROR(code)                                                                \
+  do {                                                                                   \
+    PRErrorCode t_e_ = PR_GetError();                                                    \
+    if (t_e_ != (code))                                                                  \
+      t_fail(__FILE__, __LINE__, "error %s (%d), expected %s (os error %d)",             \
+             PR_ErrorToName(t_e_) ? PR_ErrorToName(t_e_) : "?", (int)t_e_, #code,         \
+             (int)PR_GetOSError());                                                      \
+  } while (0)
+
+/* A call that must succeed: prints the error if it did not. */
+#define CHECK_OK(status)                                                                 \
+  do {                                                                                   \
+    if ((status) != PR_SUCCESS)                                                          \
+      t_fail(__FILE__, __LINE__, "%s failed: %s (os error %d)", #status,                 \
+             PR_ErrorToName(PR_GetError()), (int)PR_GetOSError());                       \
+  } while (0)
+
+#define CHECK_NOT_NULL(p)                                                                \
+  do {                                                                                   \
+    if ((p) == NULL)                                                                     \
+      t_fail(__FILE__, __LINE__, "%s is NULL: %s (os error %d)", #p,                     \
+             PR_ErrorToName(PR_GetError()), (int)PR_GetOSError());                       \
+  } while (0)
+
+/* A name unique to this process and `tag` ("/prshm-test-<pid>-<tag>"), in a
+ * static rotating buffer (8 live at once). The segment is removed now, and
+ * again when the test ends, whatever happens. */
+const char *t_name(const char *tag);
+
+/* Removes every segment t_name() gave out in this process. */
+void t_cleanup(void);
+
+/* Processes (proc_unix.c / proc_win.c). */
+typedef struct t_proc {
+  intptr_t id;    /* Unix: pid; Windows: process handle */
+  intptr_t extra; /* Windows: thread handle; unused on Unix */
+} t_proc;
+
+/* Starts this binary again as `--child child args...` (args NULL-ended). */
+t_proc t_spawn(const char *child, const char *const *args);
+/* Waits for a spawned child; its exit code, or 128 + signal number. */
+int t_wait(t_proc p);
+/* Kills a spawned child at once. */
+void t_kill(t_proc p);
+/* Open file descriptors (Unix) or handles (Windows) of this process. */
+long t_open_descriptors(void);
+/* The pid of this process, as a number for names. */
+long t_pid(void);
+
+#endif /* PRSHM_TEST_RUNNER_H */
