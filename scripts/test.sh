@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds prshm and runs its test suite, with warnings as errors.
+#
+#   scripts/test.sh            the normal build (build/)
+#   scripts/test.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer
+#   scripts/test.sh tsan       ThreadSanitizer
+#   scripts/test.sh valgrind   every test under valgrind's memcheck
+#   scripts/test.sh portable   the portable POSIX backend (no Linux-only calls)
+#   scripts/test.sh all        each of the above in turn
+# Other variants (windows, fuzz...) live in scripts/variant-NAME.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+variant=${1:-default}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/install-deps.sh
+
+run_build() { # dir, cmake options...
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DPRSHM_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+case "$variant" in
+  default)
+    run_build build
+    ctest --test-dir build --output-on-failure -j"$jobs"
+    ;;
+  asan)
+    run_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPRSHM_ASAN=ON -DPRSHM_UBSAN=ON
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE nosan
+    ;;
+  tsan)
+    run_build build-tsan -DCMAKE_BUILD_TYPE=Debug -DPRSHM_TSAN=ON
+    TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$jobs" -LE nosan
+    ;;
+  valgrind)
+    run_build build-valgrind -DCMAKE_BUILD_TYPE=Debug
+    # Each test, and every child process it starts, under memcheck; any
+    # error or definite leak makes valgrind exit 99 and the test fail.
+    ctest --test-dir build-valgrind --output-on-failure -j"$jobs" -LE novalgrind \
+      --timeout 900 -T memcheck --overwrite MemoryCheckCommand=/usr/bin/valgrind \
+      --overwrite "MemoryCheckCommandOptions=--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes --quiet"
+    ;;
+  portable)
+    run_build build-portable -DPRSHM_PORTABLE=ON
+    ctest --test-dir build-portable --output-on-failure -j"$jobs"
+    ;;
+  all)
+    for v in default asan tsan valgrind portable; do "$0" "$v"; done
+    ;;
+  *)
+    if [ -x "scripts/variant-$variant.sh" ]; then
+      exec "scripts/variant-$variant.sh"
+    fi
+    echo "test.sh: unknown variant '$variant'" >&2
+    exit 2
+    ;;
+esac
