@@ -56,6 +56,7 @@ void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
   seg = prshm__handle_seg(h);
   addr = prshm__backend_impl.map(seg, (flags & PR_SHM_READONLY) != 0);
   if (addr != NULL && prshm__handle_add_addr(h, addr) != PR_SUCCESS) {
+    /* Unrecorded, it could never be detached: give it back. */
     (void)prshm__backend_impl.unmap(addr, seg->size);
     prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
     addr = NULL;
