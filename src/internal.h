@@ -170,13 +170,15 @@ void prshm__registry_release(prshm__handle *h);
 /* The OS side of a handle acquired above. */
 const prshm__seg *prshm__handle_seg(const prshm__handle *h);
 
-/* Records that `addr` is attached through `h`; PR_FAILURE with
- * PR_OUT_OF_MEMORY_ERROR if the record cannot grow. */
-PRStatus prshm__handle_add_addr(prshm__handle *h, void *addr);
+/* Records that `addr` is attached through `h` and releases `h`, under one
+ * lock. PR_FAILURE with PR_OUT_OF_MEMORY_ERROR if the record cannot grow
+ * (the handle is released all the same). */
+PRStatus prshm__registry_attached(prshm__handle *h, void *addr);
 
-/* Forgets `addr` if it is attached through `h`: PR_SUCCESS, or PR_FAILURE
- * with PR_INVALID_ARGUMENT_ERROR if it is not. */
-PRStatus prshm__handle_take_addr(prshm__handle *h, void *addr);
+/* If `addr` is attached through the open handle `token`, forgets it and sets
+ * *size to the length to unmap: PR_SUCCESS. Otherwise PR_FAILURE with
+ * PR_INVALID_ARGUMENT_ERROR. Unmapping needs no reference on the handle. */
+PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size);
 
 /* Closes a token: it is invalid from now on. The segment is released now,
  * or by the last call still using it. */

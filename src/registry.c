@@ -24,12 +24,17 @@
 #define GEN_BITS (sizeof(uintptr_t) * 8 - IDX_BITS - TOKEN_TAG_BITS)
 #define IDX_LIMIT ((size_t)1 << IDX_BITS)
 
+/* Attachments recorded without a heap allocation; most handles have one. */
+#define INLINE_ADDRS 2
+
 struct prshm__handle {
   prshm__seg seg;  /* the OS side; immutable after open, read without lock */
   unsigned refs;   /* callers using the handle now, plus 1 until closed */
-  void **addrs;    /* addresses attached through this handle */
+  void **addrs;    /* addresses attached through this handle: inline_addrs
+                      until more are needed, then a heap array */
   size_t naddrs;   /* entries used in addrs */
-  size_t addrcap;  /* entries allocated in addrs */
+  size_t addrcap;  /* entries available in addrs */
+  void *inline_addrs[INLINE_ADDRS]; /* the first attachments' storage */
 };
 
 /* One slot of the table. */
@@ -86,6 +91,8 @@ PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
   }
   h->seg = *seg;
   h->refs = 1;
+  h->addrs = h->inline_addrs;
+  h->addrcap = INLINE_ADDRS;
   prshm__mutex_lock(&registry_lock);
   idx = registry_take_slot();
   if (idx != SIZE_MAX) {
@@ -131,7 +138,7 @@ prshm__handle *prshm__registry_acquire(PRSharedMemory *token) {
 /* Frees a handle no one uses any more, releasing its OS side. */
 static PRStatus registry_destroy(prshm__handle *h) {
   PRStatus rv = prshm__backend_impl.close(&h->seg);
-  free(h->addrs);
+  if (h->addrs != h->inline_addrs) free(h->addrs);
   free(h);
   return rv;
 }
@@ -147,41 +154,59 @@ void prshm__registry_release(prshm__handle *h) {
 
 const prshm__seg *prshm__handle_seg(const prshm__handle *h) { return &h->seg; }
 
-PRStatus prshm__handle_add_addr(prshm__handle *h, void *addr) {
+/* Makes room for one more address; PR_FAILURE if memory runs out. Called
+ * with registry_lock held. */
+static PRStatus registry_grow_addrs(prshm__handle *h) {
+  size_t cap = h->addrcap * 2;
+  void **grown;
+
+  if (h->addrs == h->inline_addrs) {
+    grown = malloc(cap * sizeof *grown);
+    if (grown != NULL) memcpy(grown, h->inline_addrs, sizeof h->inline_addrs);
+  } else {
+    grown = realloc(h->addrs, cap * sizeof *grown);
+  }
+  if (grown == NULL) return PR_FAILURE;
+  h->addrs = grown;
+  h->addrcap = cap;
+  return PR_SUCCESS;
+}
+
+PRStatus prshm__registry_attached(prshm__handle *h, void *addr) {
   PRStatus rv = PR_SUCCESS;
+  unsigned refs;
 
   prshm__mutex_lock(&registry_lock);
-  if (h->naddrs == h->addrcap) {
-    size_t cap = h->addrcap != 0 ? h->addrcap * 2 : 4;
-    void **grown = realloc(h->addrs, cap * sizeof *grown);
-    if (grown == NULL) {
-      rv = PR_FAILURE;
-    } else {
-      h->addrs = grown;
-      h->addrcap = cap;
-    }
-  }
+  if (h->naddrs == h->addrcap) rv = registry_grow_addrs(h);
   if (rv == PR_SUCCESS) h->addrs[h->naddrs++] = addr;
+  refs = --h->refs;
   prshm__mutex_unlock(&registry_lock);
+  if (refs == 0) (void)registry_destroy(h);
   if (rv != PR_SUCCESS) prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
   return rv;
 }
 
-PRStatus prshm__handle_take_addr(prshm__handle *h, void *addr) {
-  size_t i;
-  PRStatus rv = PR_FAILURE;
+PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size) {
+  prshm__handle *h = NULL;
+  PRBool found = PR_FALSE;
+  size_t idx, i;
 
   prshm__mutex_lock(&registry_lock);
-  for (i = 0; i < h->naddrs; i++) {
-    if (h->addrs[i] == addr) {
-      h->addrs[i] = h->addrs[--h->naddrs];
-      rv = PR_SUCCESS;
-      break;
+  idx = registry_find(token);
+  if (idx != SIZE_MAX) {
+    h = registry_slots[idx].handle;
+    for (i = 0; i < h->naddrs; i++) {
+      if (h->addrs[i] == addr) {
+        h->addrs[i] = h->addrs[--h->naddrs];
+        *size = h->seg.size;
+        found = PR_TRUE;
+        break;
+      }
     }
   }
   prshm__mutex_unlock(&registry_lock);
-  if (rv != PR_SUCCESS) prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  return rv;
+  if (!found) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return PR_SUCCESS;
 }
 
 PRStatus prshm__registry_close(PRSharedMemory *token) {

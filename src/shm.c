@@ -14,7 +14,7 @@
 /* Checks a caller's name: NULL or empty, or 1024 bytes or more, fail. */
 static PRStatus shm_check_name(const char *name) {
   if (name == NULL || name[0] == '\0') return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (memchr(name, '\0', PRSHM__NAME_MAX + 1) == NULL)
+  if (strnlen(name, PRSHM__NAME_MAX + 1) > PRSHM__NAME_MAX)
     return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
   return PR_SUCCESS;
 }
@@ -44,7 +44,7 @@ PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
 
 void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
   prshm__handle *h;
-  const prshm__seg *seg;
+  PRSize size;
   void *addr;
 
   if ((flags & ~PR_SHM_READONLY) != 0) {
@@ -53,29 +53,30 @@ void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
   }
   h = prshm__registry_acquire(shm);
   if (h == NULL) return NULL;
-  seg = prshm__handle_seg(h);
-  addr = prshm__backend_impl.map(seg, (flags & PR_SHM_READONLY) != 0);
-  if (addr != NULL && prshm__handle_add_addr(h, addr) != PR_SUCCESS) {
-    /* Unrecorded, it could never be detached: give it back. */
-    (void)prshm__backend_impl.unmap(addr, seg->size);
-    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
-    addr = NULL;
+  /* The reference keeps the descriptor open while mmap() uses it, even if
+   * another thread closes the handle meanwhile. */
+  size = prshm__handle_seg(h)->size;
+  addr = prshm__backend_impl.map(prshm__handle_seg(h), (flags & PR_SHM_READONLY) != 0);
+  if (addr == NULL) {
+    prshm__registry_release(h);
+    return NULL;
   }
-  prshm__registry_release(h);
+  if (prshm__registry_attached(h, addr) != PR_SUCCESS) {
+    /* Unrecorded, it could never be detached: give it back. */
+    (void)prshm__backend_impl.unmap(addr, size);
+    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+    return NULL;
+  }
   return addr;
 }
 
 PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
-  prshm__handle *h = prshm__registry_acquire(shm);
-  PRStatus rv;
+  PRSize size;
 
-  if (h == NULL) return PR_FAILURE;
-  /* Taking the address out first means two threads detaching it at once
+  /* Forgetting the address first means two threads detaching it at once
    * cannot both unmap it. */
-  rv = prshm__handle_take_addr(h, addr);
-  if (rv == PR_SUCCESS) rv = prshm__backend_impl.unmap(addr, prshm__handle_seg(h)->size);
-  prshm__registry_release(h);
-  return rv;
+  if (prshm__registry_detach(shm, addr, &size) != PR_SUCCESS) return PR_FAILURE;
+  return prshm__backend_impl.unmap(addr, size);
 }
 
 PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_close(shm); }
