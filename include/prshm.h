@@ -133,6 +133,8 @@ NSPR_API(void *) PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags);
  * handle and that is still attached. Returns PR_SUCCESS, or PR_FAILURE with:
  *   PR_INVALID_ARGUMENT_ERROR  shm is not an open handle; addr was not
  *                              attached through shm, or is already detached.
+ * or, if the system fails to unmap it (rare), the code of that OS error; the
+ * address then stays attached, and a later detach can release it.
  */
 NSPR_API(PRStatus) PR_DetachSharedMemory(PRSharedMemory *shm, void *addr);
 
@@ -147,6 +149,9 @@ NSPR_API(PRStatus) PR_DetachSharedMemory(PRSharedMemory *shm, void *addr);
  *   PR_INVALID_ARGUMENT_ERROR  shm is not an open handle (NULL, already
  *                              closed, or never returned by
  *                              PR_OpenSharedMemory).
+ * or, if the system reports an error closing the OS object (Unix: close()
+ * failing with EIO, rare), the code of that error; the handle is released
+ * all the same.
  */
 NSPR_API(PRStatus) PR_CloseSharedMemory(PRSharedMemory *shm);
 

@@ -70,13 +70,28 @@ void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
   return addr;
 }
 
+/* Records `addr` as attached through `shm` again after its unmap failed
+ * (it is still mapped), so that a later detach can unmap it; keeps the
+ * unmap's error. If the handle was closed meanwhile, the memory stays
+ * mapped, as a close leaves attachments. */
+static void shm_reattach(PRSharedMemory *shm, void *addr) {
+  const PRErrorCode code = PR_GetError();
+  const PRInt32 oserr = PR_GetOSError();
+  prshm__handle *h = prshm__registry_acquire(shm);
+
+  if (h != NULL) (void)prshm__registry_attached(h, addr);
+  (void)prshm__fail(code, oserr);
+}
+
 PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
   PRSize size;
 
   /* Forgetting the address first means two threads detaching it at once
    * cannot both unmap it. */
   if (prshm__registry_detach(shm, addr, &size) != PR_SUCCESS) return PR_FAILURE;
-  return prshm__backend_impl.unmap(addr, size);
+  if (prshm__backend_impl.unmap(addr, size) == PR_SUCCESS) return PR_SUCCESS;
+  shm_reattach(shm, addr);
+  return PR_FAILURE;
 }
 
 PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_close(shm); }

@@ -121,17 +121,34 @@ fail:
   return CREATE_FAIL;
 }
 
+/* Creates a new file under a temporary name, written into temp
+ * (LINUX_PATH_SIZE bytes). A name already taken, left by a crashed process
+ * that had this pid, is passed over for the next. -1 with errno if none. */
+static int linux_temp_open(char *temp) {
+  int attempt, fd = -1;
+
+  for (attempt = 0; attempt < LINUX_OPEN_ATTEMPTS; attempt++) {
+    (void)snprintf(temp, LINUX_PATH_SIZE, "%s/.prshm-tmp-%ld-%u", linux_dir(), (long)getpid(),
+                   atomic_fetch_add(&linux_temp_counter, 1u));
+    PRSHM__RETRY_EINTR(
+        fd, prshm__sys.open(temp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd >= 0 || errno != EEXIST) break;
+  }
+  return fd;
+}
+
 static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIntn flags,
                                              PRIntn mode, int *out) {
   char temp[LINUX_PATH_SIZE];
   int fd, err;
 
-  (void)snprintf(temp, sizeof temp, "%s/.prshm-tmp-%ld-%u", linux_dir(), (long)getpid(),
-                 atomic_fetch_add(&linux_temp_counter, 1u));
-  PRSHM__RETRY_EINTR(fd, prshm__sys.open(temp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC |
-                                                   O_NOFOLLOW, 0600));
+  fd = linux_temp_open(temp);
   if (fd < 0) {
-    prshm__fail_os(errno);
+    /* Temporary names all taken do not mean that the segment exists. */
+    if (errno == EEXIST)
+      prshm__fail(PR_FILE_IS_BUSY_ERROR, EEXIST);
+    else
+      prshm__fail_os(errno);
     return CREATE_FAIL;
   }
   if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
@@ -183,6 +200,12 @@ static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
         prshm__unix_check rv = prshm__unix_adopt(fd, writable, size, PR_TRUE, seg);
         if (rv == PRSHM__UNIX_RETRY) continue;
         return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
+      }
+      /* A tool checking whether the segment is in use holds a lease on it
+       * for an instant (list.c), which fails this non-blocking open. */
+      if (errno == EWOULDBLOCK) {
+        prshm__unix_pause(attempt < 8 ? 1 : 16);
+        continue;
       }
       if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
       if (errno != ENOENT || !create) return prshm__fail_os(errno);
