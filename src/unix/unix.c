@@ -63,8 +63,12 @@ PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
 
 PRStatus prshm__unix_native(const char *key, char *buf, size_t size) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
+  int n;
+
+  /* An unusable PRSHM_DIR names no namespace: no name in /dev/shm either. */
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
   /* shm_open()'s name is "/" + key; under PRSHM_DIR, the file's path. */
-  int n = snprintf(buf, size, "%s/%s", ns->has_dir ? ns->dir : "", key);
+  n = snprintf(buf, size, "%s/%s", ns->has_dir ? ns->dir : "", key);
   if (n < 0 || (size_t)n >= size) return prshm__fail(PR_BUFFER_OVERFLOW_ERROR, 0);
   return PR_SUCCESS;
 }
