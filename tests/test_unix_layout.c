@@ -8,9 +8,13 @@
  * DESIGN 5: PRSHM_DIR moves the namespace; a relative one is refused.
  * DESIGN 9: memory is reserved unless PRSHM_SPARSE. DESIGN 11: the mode is
  * exact whatever the umask. DESIGN 17: descriptors are close-on-exec.
- * DESIGN 18: an open handle holds a shared flock(). DESIGN 8: a creator
- * stopped half-way exposes no name (Linux backend), or one that is never
- * opened (portable backend).
+ * DESIGN 18: an open handle, or a mapping left after its close, marks the
+ * segment in use: no write lease can be had on it (the kernel's proof that
+ * no other open file of it exists, which tools use on Linux, whatever the
+ * backend), and the portable backend's handles also hold a shared flock()
+ * (the Linux backend's take none). DESIGN 8: a creator stopped half-way
+ * exposes no name (Linux backend), or one that is never opened (portable
+ * backend).
  *
  * The facts hold for both Unix backends unless a test says otherwise; the
  * /dev/shm ones need glibc's Linux layout and skip elsewhere.
@@ -27,6 +31,7 @@
 
 #include "runner.h"
 #include "sys.h"
+#include "unix.h"
 
 #define LAYOUT_DEV_SHM "/dev/shm"
 #define LAYOUT_PATH_MAX 8192
@@ -572,7 +577,7 @@ CHILD(holds_no_segment) {
   return 0;
 }
 
-/* ---- DESIGN 18: the in-use lock ---- */
+/* ---- DESIGN 18: the in-use mark ---- */
 
 /* Opens the segment of `name` anew (its own open file description). */
 static int layout_open_again(const char *name) {
@@ -594,6 +599,66 @@ static PRBool layout_can_lock_exclusive(int fd) {
   return PR_TRUE;
 }
 
+/* The same on a descriptor of its own, closed again at once. */
+static PRBool layout_can_lock_now(const char *name) {
+  int fd = layout_open_again(name);
+  PRBool free_now = layout_can_lock_exclusive(fd);
+  CHECK_EQ(close(fd), 0);
+  return free_now;
+}
+
+/* Tries to take a write lease on a fresh descriptor of `name`'s segment,
+ * as a tool does (list.c): the kernel grants it only when no other open
+ * file of the segment exists anywhere, a mapping included. Returns the
+ * descriptor holding the lease, or -1 with errno (EAGAIN: another open
+ * file exists). A lease's holder is signalled when someone opens the file:
+ * SIGURG, ignored by default, not SIGIO, which would kill this process. */
+static int layout_try_lease(const char *name) {
+  struct sigaction sa;
+  int fd = layout_open_again(name), err;
+
+  CHECK_EQ(sigaction(SIGURG, NULL, &sa), 0);
+  CHECK(sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN);
+  CHECK_EQ(fcntl(fd, F_SETSIG, SIGURG), 0);
+  if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+    CHECK_EQ(fcntl(fd, F_GETLEASE), F_WRLCK);
+    return fd;
+  }
+  err = errno;
+  CHECK_EQ(close(fd), 0);
+  errno = err;
+  return -1;
+}
+
+static void layout_drop_lease(int fd) {
+  CHECK_EQ(fcntl(fd, F_SETLEASE, F_UNLCK), 0);
+  CHECK_EQ(close(fd), 0);
+}
+
+/* Whether nothing holds the segment now: a write lease can be had (it is
+ * released at once), or EAGAIN says another open file of it exists. */
+static PRBool layout_lease_free(const char *name) {
+  int fd = layout_try_lease(name);
+  if (fd < 0) {
+    CHECK_EQ(errno, EAGAIN);
+    return PR_FALSE;
+  }
+  layout_drop_lease(fd);
+  return PR_TRUE;
+}
+
+/* Skips unless this system grants write leases: tried on the segment of
+ * `name`, which nothing holds (so EAGAIN is a failure, not a skip). */
+static void layout_need_leases(const char *name) {
+  int fd = layout_try_lease(name);
+  if (fd < 0 && errno != EAGAIN)
+    SKIP("no write leases here (fs.leases-enable is 0, or the file system has none)");
+  CHECK_INT(fd, >=, 0);
+  layout_drop_lease(fd);
+}
+
+/* The portable backend's mark: a shared flock() while a handle, or a
+ * mapping made through it, lives. */
 TEST(open_handle_holds_shared_lock) {
   const char *name = t_name("lock");
   PRSharedMemory *shm, *reader;
@@ -601,6 +666,8 @@ TEST(open_handle_holds_shared_lock) {
   int fd;
 
   layout_need_dev_shm();
+  if (!prshm__unix_handles_lock)
+    SKIP("this backend's handles take no flock(): see open_handle_blocks_write_lease");
   shm = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
   CHECK_NOT_NULL(shm);
   fd = layout_open_again(name);
@@ -638,41 +705,144 @@ TEST(open_handle_holds_shared_lock) {
   CHECK_EQ(close(fd), 0);
 }
 
-TEST(killed_holder_releases_lock) {
-  const char *name = t_name("lockkill");
-  int to_parent[2], never[2], fd;
-  char a1[16], a2[16];
-  const char *args[4];
-  t_proc child;
+/* The mark both backends leave on Linux: an open file of the segment,
+ * which keeps a tool's write lease from being granted. */
+TEST(open_handle_blocks_write_lease) {
+  const char *name = t_name("lease");
+  PRSharedMemory *shm, *reader;
+  void *p;
+  int fd;
 
   layout_need_dev_shm();
+  layout_create_with(name, 4096, "leased");
+  layout_need_leases(name);
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK(!layout_lease_free(name));
+  /* Only the portable backend's handles lock; the Linux backend's do not,
+   * which spares every open a system call. */
+  CHECK_EQ(layout_can_lock_now(name), !prshm__unix_handles_lock);
+  /* A second handle, opened and closed, changes nothing. */
+  reader = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(reader);
+  CHECK_OK(PR_CloseSharedMemory(reader));
+  CHECK(!layout_lease_free(name));
+  /* A handle closed while still attached: the mapping keeps the handle's
+   * open file, so the segment stays in use until it is unmapped. */
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK(!layout_lease_free(name));
+  CHECK_EQ(munmap(p, 4096), 0);
+  CHECK(layout_lease_free(name));
+  /* Attached and detached, then closed: free once closed. */
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  CHECK_STR(p, "leased");
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK(!layout_lease_free(name));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK(layout_lease_free(name));
+
+  /* A tool holding the lease makes the Linux backend's opens (which do not
+   * block) fail, after a bounded wait, as busy; once it lets go, they
+   * succeed. The portable backend's shm_open() waits in the kernel for the
+   * holder to let go instead, which this one thread cannot do. */
+  if (!layout_is_linux_backend()) return;
+  fd = layout_try_lease(name);
+  CHECK_INT(fd, >=, 0);
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
+  layout_drop_lease(fd);
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+}
+
+/* Starts a child that creates `name` and holds it as `how` says (see
+ * lock_holder), and returns once it does. */
+static t_proc layout_start_holder(const char *name, const char *how, int *to_parent_r,
+                                  int *never_w) {
+  int to_parent[2], never[2];
+  char a1[16], a2[16];
+  const char *args[5];
+  t_proc child;
+
   layout_pipe(to_parent, 1);
   layout_pipe(never, 0);
   args[0] = name;
   args[1] = layout_fd_arg(to_parent[1], a1);
   args[2] = layout_fd_arg(never[0], a2);
-  args[3] = NULL;
+  args[3] = how;
+  args[4] = NULL;
   child = t_spawn("lock_holder", args);
   CHECK_EQ(close(to_parent[1]), 0);
   CHECK_EQ(close(never[0]), 0);
   CHECK_EQ(layout_recv(to_parent[0]), 'H');
-
-  fd = layout_open_again(name);
-  CHECK(!layout_can_lock_exclusive(fd));
-  t_kill(child);
-  CHECK_EQ(t_wait(child), 128 + SIGKILL);
-  CHECK(layout_can_lock_exclusive(fd));
-  CHECK_EQ(close(fd), 0);
-  CHECK_EQ(close(never[1]), 0);
-  CHECK_EQ(close(to_parent[0]), 0);
+  *to_parent_r = to_parent[0];
+  *never_w = never[1];
+  return child;
 }
 
+static void layout_kill_holder(t_proc child, int to_parent_r, int never_w) {
+  t_kill(child);
+  CHECK_EQ(t_wait(child), 128 + SIGKILL);
+  CHECK_EQ(close(never_w), 0);
+  CHECK_EQ(close(to_parent_r), 0);
+}
+
+TEST(killed_holder_releases_lock) {
+  const char *name = t_name("lockkill");
+  int to_parent, never, fd;
+  t_proc child;
+
+  layout_need_dev_shm();
+  if (!prshm__unix_handles_lock)
+    SKIP("this backend's handles take no flock(): see killed_holder_releases_lease");
+  child = layout_start_holder(name, "handle", &to_parent, &never);
+  fd = layout_open_again(name);
+  CHECK(!layout_can_lock_exclusive(fd));
+  layout_kill_holder(child, to_parent, never);
+  CHECK(layout_can_lock_exclusive(fd));
+  CHECK_EQ(close(fd), 0);
+}
+
+/* The kernel closes a killed process's files and drops its mappings: the
+ * lease can be had again. */
+static void layout_killed_holder_lease(const char *how) {
+  const char *name = t_name(how);
+  int to_parent, never;
+  t_proc child;
+
+  layout_create_with(name, 4096, "held");
+  layout_need_leases(name);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  child = layout_start_holder(name, how, &to_parent, &never);
+  CHECK(!layout_lease_free(name));
+  layout_kill_holder(child, to_parent, never);
+  CHECK(layout_lease_free(name));
+}
+
+TEST(killed_holder_releases_lease) {
+  layout_need_dev_shm();
+  layout_killed_holder_lease("handle");
+  layout_killed_holder_lease("mapping");
+}
+
+/* Creates argv[0] and holds it as argv[3] says: "handle" (open), or
+ * "mapping" (attached, then the handle closed). */
 CHILD(lock_holder) {
   PRSharedMemory *shm;
 
-  CHECK_EQ(argc, 3);
+  CHECK_EQ(argc, 4);
   shm = PR_OpenSharedMemory(argv[0], 4096, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
   CHECK_NOT_NULL(shm);
+  if (strcmp(argv[3], "mapping") == 0) {
+    CHECK_NOT_NULL(PR_AttachSharedMemory(shm, 0));
+    CHECK_OK(PR_CloseSharedMemory(shm));
+  }
   layout_send(atoi(argv[1]), 'H');
   (void)layout_recv(atoi(argv[2])); /* until killed */
   return 3;

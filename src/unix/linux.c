@@ -4,9 +4,15 @@
  * Segments are files in /dev/shm (where glibc's shm_open() keeps them too,
  * so any program can shm_open() one by its native name) or in PRSHM_DIR.
  *
+ * In use (DESIGN 18): an open handle is an open file description of the
+ * segment, which the kernel drops when the process dies and which a tool
+ * detects with a write lease (F_SETLEASE succeeds only when no other open
+ * file of the segment exists, a mapping included) or in /proc (list.c).
+ * That needs no system call here, so unlike the portable backend this one
+ * takes no flock(): open costs exactly the calls of a raw shm_open() cycle.
+ *
  * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
- * mode, its reserved memory and its in-use lock, and only then linked under
- * its name; linkat() fails if the name exists, so two creators never both
+ * mode and its reserved memory, and only then linked under its name; linkat() fails if the name exists, so two creators never both
  * win. A process that dies before the link leaves nothing at all. On file
  * systems without O_TMPFILE, or without /proc when linking by descriptor
  * needs it, the file is made under a hidden temporary name instead and
@@ -32,6 +38,9 @@
  * creating and deleting the name faster than this one can open it. */
 #define LINUX_OPEN_ATTEMPTS 64
 #define LINUX_PATH_SIZE (PATH_MAX + PRSHM__KEY_SIZE + 1)
+
+/* Handles take no flock(): see the top of this file. */
+const PRBool prshm__unix_handles_lock = PR_FALSE;
 
 /* How a new file gets its name; each step down is taken once, for good. */
 enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME };
@@ -59,7 +68,7 @@ static int linux_open_existing(const char *path, PRBool *writable) {
   return fd;
 }
 
-/* Gives a new, still unnamed file its mode, its memory and its lock. */
+/* Gives a new, still unnamed file its mode and its memory. */
 static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
   int rv;
 
@@ -71,7 +80,7 @@ static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
   else
     PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
   if (rv != 0) return prshm__fail_os(errno);
-  return prshm__unix_lock_shared(fd);
+  return PR_SUCCESS;
 }
 
 int prshm__sys_reserve(int fd, off_t length) { return fallocate(fd, 0, 0, length); }

@@ -27,6 +27,16 @@
 #define POSIX_OPEN_ATTEMPTS 64
 #define POSIX_PATH_SIZE (PATH_MAX + PRSHM__KEY_SIZE + 1)
 
+/* Linux's shm_open() objects are files in /dev/shm, whose link count drops
+ * to 0 when they are removed, so an opener can tell that a tool removed
+ * the segment while it waited for its lock (list.c). Elsewhere the count
+ * of a shared memory object means nothing. */
+#if defined(__linux__)
+#define POSIX_SHM_IS_FILE PR_TRUE
+#else
+#define POSIX_SHM_IS_FILE PR_FALSE
+#endif
+
 #if defined(PRSHM_HAVE_POSIX_FALLOCATE)
 int prshm__sys_reserve(int fd, off_t length) {
   int err = posix_fallocate(fd, 0, length);
@@ -43,6 +53,9 @@ int prshm__sys_reserve(int fd, off_t length) {
   return -1;
 }
 #endif
+
+/* Every handle holds a shared flock(): the in-use mark tools test. */
+const PRBool prshm__unix_handles_lock = PR_TRUE;
 
 static PRStatus posix_key(const char *name, char *key) {
   return prshm__unix_key(name, POSIX_KEY_MAX, key);
@@ -127,10 +140,21 @@ static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
         fd = posix_ns_open(key, O_RDONLY, 0);
       }
       if (fd >= 0) {
-        /* Only files in a directory have a link count to trust. */
-        prshm__unix_check rv = prshm__unix_adopt(fd, writable, size, ns->has_dir, seg);
+        prshm__unix_check rv;
+        if (prshm__unix_lock_shared(fd) != PR_SUCCESS) {
+          (void)prshm__sys.close(fd);
+          return PR_FAILURE;
+        }
+        /* Only files have a link count to trust (POSIX_SHM_IS_FILE). */
+        rv = prshm__unix_adopt(fd, writable, size, ns->has_dir || POSIX_SHM_IS_FILE, seg);
         if (rv == PRSHM__UNIX_RETRY) continue;
         return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
+      }
+      /* A tool checking whether the segment is in use holds a lease on it
+       * for an instant (list.c), which fails a non-blocking open. */
+      if (errno == EWOULDBLOCK) {
+        prshm__unix_pause(attempt < 8 ? 1 : 16);
+        continue;
       }
       if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
       if (errno != ENOENT || !create) return prshm__fail_os(errno);

@@ -142,7 +142,6 @@ prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool
   struct stat st;
   prshm__unix_check rv;
 
-  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) goto fail;
   rv = unix_stat_sized(fd, check_nlink, &st);
   if (rv == PRSHM__UNIX_RETRY) {
     (void)prshm__sys.close(fd);

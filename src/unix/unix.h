@@ -40,17 +40,24 @@ typedef enum prshm__unix_check {
 } prshm__unix_check;
 
 /*
- * Checks the descriptor of an existing segment and fills *seg: takes the
- * shared lock that marks it in use (DESIGN 18), waits (bounded) while it is
- * still size 0, and checks `size` against its real size (0 takes all).
- * check_nlink: a descriptor whose file has no name left means the segment
- * was deleted between open and lock; report RETRY.
+ * Checks the descriptor of an existing segment and fills *seg: waits
+ * (bounded) while it is still size 0, and checks `size` against its real
+ * size (0 takes all). check_nlink: a descriptor whose file has no name left
+ * means the segment was removed since it was opened (or locked); report
+ * RETRY. Closes fd unless it reports OK.
  */
 prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_nlink,
                                     prshm__seg *seg);
 
-/* Takes the shared in-use lock on a descriptor; PR_FAILURE with the error
- * set (PR_FILE_IS_BUSY_ERROR if a tool holds it exclusively for long). */
+/* Whether every open handle of this backend holds a shared flock() on its
+ * descriptor (posix.c), so that a tool's exclusive lock proves no handle is
+ * open. Linux's backend takes none: there a write lease proves it (list.c).
+ * Defined by the backend. */
+extern const PRBool prshm__unix_handles_lock;
+
+/* Takes the shared in-use lock on a descriptor (the portable backend's mark
+ * of an open handle, DESIGN 18); PR_FAILURE with the error set
+ * (PR_FILE_IS_BUSY_ERROR if a tool holds it exclusively for long). */
 PRStatus prshm__unix_lock_shared(int fd);
 
 /* Retries a system call while it fails with EINTR. */
