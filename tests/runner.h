@@ -47,8 +47,17 @@ void t_register_child(const char *name, t_child_fn fn);
 
 #define T_SKIP_CODE 77
 
+/* mingw's "printf" format checks Microsoft's runtime, which lacks %zu; the
+ * Windows build uses mingw's C99 printf instead (cmake/mingw-w64-x86_64.cmake
+ * sets __USE_MINGW_ANSI_STDIO), so check against that. */
+#ifdef __MINGW32__
+#define T_PRINTF_FORMAT gnu_printf
+#else
+#define T_PRINTF_FORMAT printf
+#endif
+
 _Noreturn void t_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(T_PRINTF_FORMAT, 3, 4)));
 _Noreturn void t_skip(const char *reason);
 
 #define SKIP(reason) t_skip(reason)

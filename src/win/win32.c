@@ -1,0 +1,378 @@
+/*
+ * win32.c - the Windows backend: named, committed, pagefile-backed sections.
+ *
+ * A segment is a section object named "Local\prshm.<name>" (or in Global\,
+ * names.c). Its security descriptor comes from the mode and carries the
+ * exact size (security.c); its handles are never inheritable.
+ *
+ * Lifetime. Windows destroys a section with its last handle or view. So
+ * that a segment lives until PR_DeleteSharedMemory() as on Unix, the
+ * creating process keeps it alive (keep.c) until it deletes it or exits.
+ * PR_DeleteSharedMemory() cannot remove a name from the object namespace;
+ * it makes the name unusable instead: it replaces the DACL with one that
+ * lets nobody map the section (a tombstone) and lets go of the kept handle.
+ * Handles and views that exist keep working; a later open fails with
+ * PR_FILE_NOT_FOUND_ERROR; the memory and the name are freed when the last
+ * handle and view are gone. Until then a create under the name fails with
+ * PR_FILE_IS_BUSY_ERROR, because Windows cannot give the name to a second
+ * section while the first exists.
+ *
+ * Sections of this file: keys and names, probing a name, opening an
+ * existing section, creating one, open and delete, mapping, the table.
+ */
+#include <string.h>
+
+#include "win.h"
+
+/* What an opener asks for: mapping, querying, and reading the DACL (which
+ * holds the exact size). A process allowed only to read gets WIN_OPEN_RO. */
+#define WIN_OPEN_RW (FILE_MAP_READ | FILE_MAP_WRITE | SECTION_QUERY | READ_CONTROL)
+#define WIN_OPEN_RO (FILE_MAP_READ | SECTION_QUERY | READ_CONTROL)
+
+/* Attempts at open-or-create before concluding that other processes keep
+ * creating and deleting the name faster than this one can open it. */
+#define WIN_OPEN_ATTEMPTS 64
+
+/* WCHARs of the current directory that a relative name can use. */
+#define WIN_CWD_WCHARS (PRSHM__WIN_CWD_BYTES - 1)
+
+/* ---- Keys and names ---- */
+
+/* The current directory, in UTF-8. */
+static PRStatus win_cwd(char *cwd) {
+  WCHAR wide[WIN_CWD_WCHARS];
+  DWORD n = prshm__sys.get_current_directory(WIN_CWD_WCHARS, wide), err;
+
+  if (n == 0) return prshm__fail_os((PRInt32)GetLastError());
+  /* Too small a buffer: n is the size it needs. */
+  if (n >= WIN_CWD_WCHARS) return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, wide, -1, cwd, PRSHM__WIN_CWD_BYTES, NULL,
+                          NULL) != 0)
+    return PR_SUCCESS;
+  err = GetLastError();
+  if (err == ERROR_INSUFFICIENT_BUFFER) return prshm__fail(PR_NAME_TOO_LONG_ERROR, (PRInt32)err);
+  return prshm__fail_os((PRInt32)err);
+}
+
+static PRStatus win_key(const char *name, char *key) {
+  char cwd[PRSHM__WIN_CWD_BYTES];
+
+  cwd[0] = '\0';
+  if (prshm__win_name_needs_cwd(name) && win_cwd(cwd) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__win_name_key(cwd, name, key) == 0) return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  return PR_SUCCESS;
+}
+
+/* The native name is the key itself: "Local\prshm.app:state". */
+static PRStatus win_native(const char *key, char *buf, size_t size) {
+  size_t len = strlen(key);
+
+  if (len >= size) return prshm__fail(PR_BUFFER_OVERFLOW_ERROR, 0);
+  memcpy(buf, key, len + 1);
+  return PR_SUCCESS;
+}
+
+/* Records the failure of a call that looked a name up. ERROR_INVALID_HANDLE
+ * there means the name belongs to an object that is not a section (an
+ * event, a mutex), as EISDIR does on Unix. */
+static PRStatus win_fail_name(DWORD err) {
+  if (err == ERROR_INVALID_HANDLE) return prshm__fail(PR_INVALID_STATE_ERROR, (PRInt32)err);
+  return prshm__fail_os((PRInt32)err);
+}
+
+/* ---- Probing a name this process could not open for mapping ---- */
+
+typedef enum win_probe_rv {
+  PROBE_ABSENT,  /* nothing has the name (any more) */
+  PROBE_HIDDEN,  /* something has it; this process may not even read its DACL */
+  PROBE_DELETED, /* a deleted segment, still held by someone */
+  PROBE_PRESENT, /* a segment this process may not map as asked */
+  PROBE_FAIL     /* error set */
+} win_probe_rv;
+
+static win_probe_rv win_probe(const WCHAR *wname) {
+  HANDLE h = prshm__sys.open_mapping(READ_CONTROL, FALSE, wname);
+  prshm__win_state state;
+  PRUint64 size;
+  PRStatus rv;
+
+  if (h == NULL) {
+    DWORD err = GetLastError();
+    if (err == ERROR_FILE_NOT_FOUND) return PROBE_ABSENT;
+    if (err == ERROR_ACCESS_DENIED) return PROBE_HIDDEN;
+    (void)win_fail_name(err);
+    return PROBE_FAIL;
+  }
+  rv = prshm__win_sd_read(h, &state, &size);
+  (void)prshm__sys.close_handle(h);
+  if (rv != PR_SUCCESS) return PROBE_FAIL;
+  return state == PRSHM__WIN_DELETED ? PROBE_DELETED : PROBE_PRESENT;
+}
+
+/* ---- Opening an existing section ---- */
+
+/* The outcome of one step of opening or creating. */
+typedef enum win_step {
+  WIN_DONE,    /* *seg is filled */
+  WIN_FAIL,    /* error set */
+  WIN_ABSENT,  /* no segment has the name */
+  WIN_DELETED, /* the name belongs to a deleted segment someone still holds */
+  WIN_EXISTS,  /* a segment has the name (creating) */
+  WIN_RETRY    /* the name changed hands meanwhile: start again */
+} win_step;
+
+/* The size of a section prshm did not create: what a view of all of it
+ * spans. Windows keeps only the page-rounded size of pagefile sections. */
+static PRStatus win_foreign_size(HANDLE h, PRUint64 *size) {
+  MEMORY_BASIC_INFORMATION info;
+  void *view = prshm__sys.map_view(h, FILE_MAP_READ, 0, 0, 0);
+  SIZE_T got;
+  DWORD err;
+
+  if (view == NULL) return prshm__fail_os((PRInt32)GetLastError());
+  got = prshm__sys.virtual_query(view, &info, sizeof info);
+  err = GetLastError();
+  (void)prshm__sys.unmap_view(view);
+  if (got == 0) return prshm__fail_os((PRInt32)err);
+  *size = (PRUint64)info.RegionSize;
+  return PR_SUCCESS;
+}
+
+/* Checks the handle of an existing section against `size` and fills *seg;
+ * closes the handle on failure. */
+static win_step win_adopt(HANDLE h, PRBool writable, PRSize size, prshm__seg *seg) {
+  prshm__win_state state;
+  PRUint64 real = 0;
+
+  if (prshm__win_sd_read(h, &state, &real) != PR_SUCCESS) goto fail;
+  if (state == PRSHM__WIN_FOREIGN && win_foreign_size(h, &real) != PR_SUCCESS) goto fail;
+  if (real > (PRUint64)SIZE_MAX) {
+    prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
+    goto fail;
+  }
+  if ((PRUint64)size > real) {
+    prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+    goto fail;
+  }
+  seg->os = (uintptr_t)h;
+  seg->size = size != 0 ? size : (PRSize)real;
+  seg->writable = writable;
+  return WIN_DONE;
+
+fail:
+  (void)prshm__sys.close_handle(h);
+  return WIN_FAIL;
+}
+
+/* What a denied open or create found under the name: `present` is the
+ * answer when a segment this process may not use as asked has it (WIN_FAIL
+ * reports PR_NO_ACCESS_RIGHTS_ERROR). A deleted segment that this process
+ * holds only to keep it alive is let go at once, which may free the name:
+ * then the caller tries again. */
+static win_step win_denied(const char *key, const WCHAR *wname, win_step present) {
+  switch (win_probe(wname)) {
+    case PROBE_DELETED:
+      return prshm__win_keep_release_deleted(key) ? WIN_RETRY : WIN_DELETED;
+    case PROBE_ABSENT:
+      return WIN_ABSENT;
+    case PROBE_FAIL:
+      return WIN_FAIL;
+    default:
+      break;
+  }
+  if (present == WIN_FAIL) prshm__fail(PR_NO_ACCESS_RIGHTS_ERROR, ERROR_ACCESS_DENIED);
+  return present;
+}
+
+static win_step win_open_existing(const char *key, const WCHAR *wname, PRSize size,
+                                  prshm__seg *seg) {
+  HANDLE h = prshm__sys.open_mapping(WIN_OPEN_RW, FALSE, wname);
+  PRBool writable = h != NULL;
+  DWORD err;
+  win_step rv;
+
+  /* A process allowed only to read opens read-only (DESIGN.md 12). */
+  if (h == NULL && GetLastError() == ERROR_ACCESS_DENIED)
+    h = prshm__sys.open_mapping(WIN_OPEN_RO, FALSE, wname);
+  if (h != NULL) return win_adopt(h, writable, size, seg);
+  err = GetLastError();
+  if (err == ERROR_FILE_NOT_FOUND) return WIN_ABSENT;
+  if (err != ERROR_ACCESS_DENIED) {
+    (void)win_fail_name(err);
+    return WIN_FAIL;
+  }
+  rv = win_denied(key, wname, WIN_FAIL);
+  /* Absent now: it went away between the calls; look again. */
+  return rv == WIN_ABSENT ? WIN_RETRY : rv;
+}
+
+/* ---- Creating a section ---- */
+
+static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRIntn mode,
+                           prshm__seg *seg) {
+  prshm__win_sd sd;
+  SECURITY_ATTRIBUTES sa;
+  HANDLE h;
+  DWORD err;
+  win_step rv;
+
+  if (prshm__win_sd_for_mode(&sd, mode, (PRUint64)size) != PR_SUCCESS) return WIN_FAIL;
+  sa.nLength = (DWORD)sizeof sa;
+  sa.lpSecurityDescriptor = &sd.sd;
+  sa.bInheritHandle = FALSE; /* DESIGN.md 13 */
+  SetLastError(ERROR_SUCCESS);
+  /* SEC_COMMIT charges the whole size to the system's commit limit now, so
+   * a system short of memory fails here, never at a first touch. The
+   * descriptor is part of the creation: nobody sees the section without
+   * its permissions and its size. */
+  h = prshm__sys.create_mapping(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE | SEC_COMMIT,
+                                (DWORD)((PRUint64)size >> 32), (DWORD)size, wname);
+  err = GetLastError();
+  if (h != NULL && err == ERROR_ALREADY_EXISTS) {
+    /* Another process created it first. */
+    (void)prshm__sys.close_handle(h);
+    return WIN_EXISTS;
+  }
+  if (h != NULL) {
+    if (prshm__win_keep_add(key, h) != PR_SUCCESS) {
+      (void)prshm__sys.close_handle(h);
+      return WIN_FAIL;
+    }
+    seg->os = (uintptr_t)h;
+    seg->size = size;
+    seg->writable = PR_TRUE;
+    return WIN_DONE;
+  }
+  if (err != ERROR_ACCESS_DENIED) {
+    (void)win_fail_name(err);
+    return WIN_FAIL;
+  }
+  /* Denied: the name exists and this process may not have it all, or this
+   * process may not create in the namespace (Global\ needs the privilege
+   * SeCreateGlobalPrivilege). */
+  rv = win_denied(key, wname, WIN_EXISTS);
+  if (rv == WIN_ABSENT) {
+    prshm__fail(PR_NO_ACCESS_RIGHTS_ERROR, (PRInt32)err);
+    return WIN_FAIL;
+  }
+  return rv;
+}
+
+/* ---- Open and delete ---- */
+
+static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg) {
+  const PRBool create = (flags & PR_SHM_CREATE) != 0;
+  const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
+  WCHAR wname[PRSHM__KEY_SIZE];
+  int attempt;
+
+  /* PRSHM_SPARSE is not needed: a committed section takes physical pages
+   * only as they are touched; the commit charge is what makes it safe. */
+  if (prshm__win_widen(key, wname) != PR_SUCCESS) return PR_FAILURE;
+  for (attempt = 0; attempt < WIN_OPEN_ATTEMPTS; attempt++) {
+    win_step rv = excl ? WIN_ABSENT : win_open_existing(key, wname, size, seg);
+    if (rv == WIN_ABSENT && create) rv = win_create(key, wname, size, mode, seg);
+    switch (rv) {
+      case WIN_DONE:
+        return PR_SUCCESS;
+      case WIN_FAIL:
+        return PR_FAILURE;
+      case WIN_ABSENT:
+        return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
+      case WIN_DELETED:
+        /* Deleted: gone for an opener, still in the way of a creator. */
+        return prshm__fail(create ? PR_FILE_IS_BUSY_ERROR : PR_FILE_NOT_FOUND_ERROR,
+                           ERROR_ACCESS_DENIED);
+      case WIN_EXISTS:
+        if (excl) return prshm__fail(PR_FILE_EXISTS_ERROR, ERROR_ALREADY_EXISTS);
+        break; /* created by another process meanwhile: open theirs */
+      case WIN_RETRY:
+        break;
+    }
+  }
+  return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
+}
+
+/* Why a segment could not be opened for deleting. */
+static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err) {
+  if (err == ERROR_FILE_NOT_FOUND) return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
+  if (err != ERROR_ACCESS_DENIED) return win_fail_name(err);
+  switch (win_probe(wname)) {
+    case PROBE_DELETED:
+      (void)prshm__win_keep_release_deleted(key);
+      return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
+    case PROBE_ABSENT:
+      return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
+    case PROBE_FAIL:
+      return PR_FAILURE;
+    default:
+      return prshm__fail(PR_NO_ACCESS_RIGHTS_ERROR, (PRInt32)err);
+  }
+}
+
+static PRStatus win_remove(const char *key) {
+  WCHAR wname[PRSHM__KEY_SIZE];
+  prshm__win_sd sd;
+  prshm__win_state state;
+  PRUint64 size = 0;
+  HANDLE h;
+  DWORD err;
+
+  if (prshm__win_widen(key, wname) != PR_SUCCESS) return PR_FAILURE;
+  /* Only the owner may change the DACL (Windows grants it implicitly), as
+   * only the owner may remove a segment from Unix's sticky /dev/shm. */
+  h = prshm__sys.open_mapping(WRITE_DAC | READ_CONTROL, FALSE, wname);
+  if (h == NULL) return win_remove_denied(key, wname, GetLastError());
+  if (prshm__win_sd_read(h, &state, &size) != PR_SUCCESS) goto fail;
+  if (state == PRSHM__WIN_DELETED) {
+    (void)prshm__sys.close_handle(h);
+    (void)prshm__win_keep_release_deleted(key);
+    return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
+  }
+  (void)prshm__win_sd_deleted(&sd, size);
+  if (!prshm__sys.set_object_security(h, DACL_SECURITY_INFORMATION, &sd.sd)) {
+    err = GetLastError();
+    prshm__fail_os((PRInt32)err);
+    goto fail;
+  }
+  (void)prshm__sys.close_handle(h);
+  /* The name is unusable for everyone now; once this process lets go, the
+   * memory goes with the last handle or view anyone else still has. */
+  (void)prshm__win_keep_release_deleted(key);
+  return PR_SUCCESS;
+
+fail:
+  (void)prshm__sys.close_handle(h);
+  return PR_FAILURE;
+}
+
+/* ---- Mapping ---- */
+
+static void *win_map(const prshm__seg *seg, PRBool readonly) {
+  void *addr;
+
+  if (!readonly && !seg->writable) {
+    prshm__fail(PR_NO_ACCESS_RIGHTS_ERROR, ERROR_ACCESS_DENIED);
+    return NULL;
+  }
+  /* FILE_MAP_WRITE maps read-write. */
+  addr = prshm__sys.map_view((HANDLE)seg->os, readonly ? FILE_MAP_READ : FILE_MAP_WRITE, 0, 0,
+                             seg->size);
+  if (addr == NULL) prshm__fail_os((PRInt32)GetLastError());
+  return addr;
+}
+
+static PRStatus win_unmap(void *addr, PRSize size) {
+  (void)size; /* a view is unmapped whole */
+  if (!prshm__sys.unmap_view(addr)) return prshm__fail_os((PRInt32)GetLastError());
+  return PR_SUCCESS;
+}
+
+static PRStatus win_close(prshm__seg *seg) {
+  if (!prshm__sys.close_handle((HANDLE)seg->os)) return prshm__fail_os((PRInt32)GetLastError());
+  return PR_SUCCESS;
+}
+
+const prshm__backend prshm__backend_impl = {
+    "win32", win_key, win_native, win_open, win_map, win_unmap, win_close, win_remove,
+};

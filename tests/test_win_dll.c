@@ -1,0 +1,147 @@
+/*
+ * test_win_dll.c - prshm as a DLL: it exports exactly the public API (PR_*
+ * and prshm_*, never an internal prshm__ name), works when loaded at run
+ * time, and can be unloaded while a thread still holds an error text (the
+ * text's destructor lives in the DLL: src/win/dllmain.c).
+ *
+ * The DLL is found on the search path (WINEPATH under the test suite's
+ * wine); where it is not, these tests skip.
+ */
+#include <windows.h>
+
+#include "runner.h"
+
+static HMODULE dll_load(void) {
+  HMODULE dll = LoadLibraryW(L"libprshm.dll");
+  if (dll == NULL) SKIP("libprshm.dll is not on the search path");
+  return dll;
+}
+
+/* The names the DLL exports, by walking its export directory. */
+static void dll_check_exports(HMODULE dll, int *public_count) {
+  const BYTE *base = (const BYTE *)dll;
+  const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)base;
+  const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(base + dos->e_lfanew);
+  const IMAGE_DATA_DIRECTORY *dir = &nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT];
+  const IMAGE_EXPORT_DIRECTORY *exp;
+  const DWORD *names;
+  DWORD i;
+
+  CHECK_EQ(dos->e_magic, IMAGE_DOS_SIGNATURE);
+  CHECK(dir->VirtualAddress != 0);
+  exp = (const IMAGE_EXPORT_DIRECTORY *)(base + dir->VirtualAddress);
+  names = (const DWORD *)(base + exp->AddressOfNames);
+  *public_count = 0;
+  for (i = 0; i < exp->NumberOfNames; i++) {
+    const char *name = (const char *)(base + names[i]);
+    int ok = strncmp(name, "PR_", 3) == 0 ||
+             (strncmp(name, "prshm_", 6) == 0 && strncmp(name, "prshm__", 7) != 0);
+    if (!ok) t_fail(__FILE__, __LINE__, "the DLL exports %s", name);
+    (*public_count)++;
+  }
+}
+
+TEST(exports_only_the_public_api) {
+  static const char *const api[] = {
+      "PR_OpenSharedMemory",   "PR_AttachSharedMemory", "PR_DetachSharedMemory",
+      "PR_CloseSharedMemory",  "PR_DeleteSharedMemory", "PR_SetError",
+      "PR_GetError",           "PR_GetOSError",         "PR_SetErrorText",
+      "PR_GetErrorTextLength", "PR_GetErrorText",       "PR_ErrorToName",
+      "PR_ErrorToString",      "prshm_version",         "prshm_backend_name",
+      "prshm_get_size",        "prshm_native_name",
+  };
+  HMODULE dll = dll_load();
+  int count = 0;
+  size_t i;
+
+  dll_check_exports(dll, &count);
+  for (i = 0; i < sizeof api / sizeof api[0]; i++)
+    if (GetProcAddress(dll, api[i]) == NULL) t_fail(__FILE__, __LINE__, "%s not exported", api[i]);
+  CHECK_INT(count, >=, (int)(sizeof api / sizeof api[0]));
+  CHECK(GetProcAddress(dll, "prshm__sys") == NULL);
+  CHECK(GetProcAddress(dll, "prshm__backend_impl") == NULL);
+  CHECK(FreeLibrary(dll));
+}
+
+typedef PRSharedMemory *(*dll_open_fn)(const char *, PRSize, PRIntn, PRIntn);
+typedef void *(*dll_attach_fn)(PRSharedMemory *, PRIntn);
+typedef PRStatus (*dll_detach_fn)(PRSharedMemory *, void *);
+typedef PRStatus (*dll_close_fn)(PRSharedMemory *);
+typedef PRStatus (*dll_delete_fn)(const char *);
+typedef const char *(*dll_name_fn)(void);
+
+#define DLL_FN(dll, type, name) ((type)(void (*)(void))GetProcAddress(dll, name))
+
+TEST(works_when_loaded_at_run_time) {
+  const char *name = t_name("dll");
+  HMODULE dll = dll_load();
+  dll_open_fn open = DLL_FN(dll, dll_open_fn, "PR_OpenSharedMemory");
+  dll_attach_fn attach = DLL_FN(dll, dll_attach_fn, "PR_AttachSharedMemory");
+  dll_detach_fn detach = DLL_FN(dll, dll_detach_fn, "PR_DetachSharedMemory");
+  dll_close_fn close = DLL_FN(dll, dll_close_fn, "PR_CloseSharedMemory");
+  dll_delete_fn del = DLL_FN(dll, dll_delete_fn, "PR_DeleteSharedMemory");
+  dll_name_fn backend = DLL_FN(dll, dll_name_fn, "prshm_backend_name");
+  PRSharedMemory *shm, *mine;
+  char *p, *q;
+
+  CHECK(open && attach && detach && close && del && backend);
+  CHECK_STR(backend(), "win32");
+  /* The DLL's segment and this program's static copy meet by name. */
+  shm = open(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  p = attach(shm, 0);
+  CHECK(p != NULL);
+  strcpy(p, "from the dll");
+  mine = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(mine);
+  q = PR_AttachSharedMemory(mine, PR_SHM_READONLY);
+  CHECK_NOT_NULL(q);
+  CHECK_STR(q, "from the dll");
+  CHECK_OK(PR_DetachSharedMemory(mine, q));
+  CHECK_OK(PR_CloseSharedMemory(mine));
+  /* Handles are the library's own: this copy does not know the DLL's. */
+  CHECK(PR_CloseSharedMemory(shm) == PR_FAILURE);
+  CHECK_EQ(detach(shm, p), PR_SUCCESS);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  CHECK_EQ(del(name), PR_SUCCESS);
+  CHECK(FreeLibrary(dll));
+}
+
+typedef void (*dll_set_text_fn)(PRIntn, const char *);
+
+static dll_set_text_fn dll_set_text; /* the DLL's PR_SetErrorText */
+static HANDLE dll_ready, dll_go;     /* the holder thread's meeting points */
+
+/* Sets an error text through the DLL, then holds it until told to exit. */
+static DWORD WINAPI dll_holder(void *arg) {
+  (void)arg;
+  dll_set_text(5, "held!");
+  SetEvent(dll_ready);
+  return WaitForSingleObject(dll_go, 60000) == WAIT_OBJECT_0 ? 7 : 8;
+}
+
+TEST(unloads_while_a_thread_holds_an_error_text) {
+  HMODULE dll = dll_load();
+  DWORD code = 0;
+  HANDLE thread;
+
+  dll_set_text = DLL_FN(dll, dll_set_text_fn, "PR_SetErrorText");
+  CHECK(dll_set_text != NULL);
+  dll_ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+  dll_go = CreateEventW(NULL, TRUE, FALSE, NULL);
+  CHECK(dll_ready != NULL && dll_go != NULL);
+  thread = CreateThread(NULL, 0, dll_holder, NULL, 0, NULL);
+  CHECK(thread != NULL);
+  CHECK_EQ(WaitForSingleObject(dll_ready, 60000), WAIT_OBJECT_0);
+  CHECK(FreeLibrary(dll));
+  CHECK(GetModuleHandleW(L"libprshm.dll") == NULL);
+  /* Had the text's destructor been left for the thread's exit, the exit
+   * would call into the unloaded DLL and the process would crash here. */
+  CHECK(SetEvent(dll_go));
+  CHECK_EQ(WaitForSingleObject(thread, 60000), WAIT_OBJECT_0);
+  CHECK(GetExitCodeThread(thread, &code));
+  CHECK_EQ(code, 7);
+  CloseHandle(thread);
+  CloseHandle(dll_ready);
+  CloseHandle(dll_go);
+}

@@ -1,0 +1,294 @@
+/*
+ * test_win_security.c - a segment's mode as a Windows security descriptor:
+ * owner and primary group from the creating thread's token, a DACL that
+ * gives each class exactly its own rwx bits (as the Unix check does), the
+ * marker that carries the exact size, and the tombstone of a deleted one.
+ *
+ * Wine runs every process as one user, so other users are made by giving
+ * prshm a token with a user (and group) that this process is not: through
+ * the system-call table, its token query returns made-up SIDs. Wine lets a
+ * process name any owner; Windows refuses (ERROR_INVALID_OWNER) without
+ * SeRestorePrivilege, and those cases skip there.
+ */
+#include <windows.h>
+#include <aclapi.h>
+
+#include "runner.h"
+#include "win.h"
+
+static prshm__syscalls sec_real; /* the table before a test changed it */
+static PSID sec_fake_owner;      /* made-up SIDs, or NULL for the token's own */
+static PSID sec_fake_group;
+
+/* Answers TokenUser and TokenPrimaryGroup with the made-up SIDs. Both
+ * structures start with the SID pointer. */
+static BOOL sec_fake_token(HANDLE token, TOKEN_INFORMATION_CLASS what, void *buf, DWORD size,
+                           DWORD *needed) {
+  PSID sid = what == TokenUser ? sec_fake_owner : what == TokenPrimaryGroup ? sec_fake_group : NULL;
+  DWORD len, total;
+
+  if (sid == NULL) return sec_real.get_token_information(token, what, buf, size, needed);
+  len = GetLengthSid(sid);
+  total = (DWORD)sizeof(TOKEN_USER) + len;
+  *needed = total;
+  if (size < total) {
+    SetLastError(ERROR_INSUFFICIENT_BUFFER);
+    return FALSE;
+  }
+  CHECK(CopySid(len, (BYTE *)buf + sizeof(TOKEN_USER), sid));
+  ((TOKEN_USER *)buf)->User.Sid = (BYTE *)buf + sizeof(TOKEN_USER);
+  ((TOKEN_USER *)buf)->User.Attributes = 0;
+  return TRUE;
+}
+
+/* S-1-5-21-1-2-3-rid: an account of a domain nobody here belongs to. */
+static PSID sec_made_up(DWORD rid) {
+  SID_IDENTIFIER_AUTHORITY nt = {SECURITY_NT_AUTHORITY};
+  PSID sid;
+  CHECK(AllocateAndInitializeSid(&nt, 5, 21, 1, 2, 3, rid, 0, 0, 0, &sid));
+  return sid;
+}
+
+/* One of the token's own SIDs (TokenUser or TokenPrimaryGroup), heap copy. */
+static PSID sec_token_sid(TOKEN_INFORMATION_CLASS what) {
+  void *buf[64];
+  DWORD needed;
+  HANDLE token;
+  PSID sid, copy;
+
+  CHECK(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+  CHECK(GetTokenInformation(token, what, buf, sizeof buf, &needed));
+  CloseHandle(token);
+  sid = what == TokenUser ? ((TOKEN_USER *)buf)->User.Sid
+                          : ((TOKEN_PRIMARY_GROUP *)buf)->PrimaryGroup;
+  copy = malloc(GetLengthSid(sid));
+  CHECK(copy != NULL && CopySid(GetLengthSid(sid), copy, sid));
+  return copy;
+}
+
+/* Creates `name` as the (possibly made-up) owner and group; NULL if Windows
+ * refuses a made-up owner. */
+static PRSharedMemory *sec_create(const char *name, PRIntn mode, PSID owner, PSID group) {
+  PRSharedMemory *shm;
+
+  sec_real = prshm__sys;
+  sec_fake_owner = owner;
+  sec_fake_group = group;
+  prshm__sys.get_token_information = sec_fake_token;
+  shm = PR_OpenSharedMemory(name, 100, PR_SHM_CREATE | PR_SHM_EXCL, mode);
+  prshm__sys_reset();
+  if (shm == NULL && PR_GetOSError() == ERROR_INVALID_OWNER)
+    SKIP("Windows lets no process name another owner without SeRestorePrivilege");
+  CHECK_NOT_NULL(shm);
+  return shm;
+}
+
+/* How this process can open `name`: 0 not at all, 1 read-only, 2 read-write. */
+static int sec_access(const char *name) {
+  PRSharedMemory *shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  void *p;
+  int level = 2;
+
+  if (shm == NULL) {
+    CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
+    return 0;
+  }
+  p = PR_AttachSharedMemory(shm, 0);
+  if (p == NULL) {
+    CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
+    level = 1;
+    p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
+    CHECK_NOT_NULL(p);
+  }
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  return level;
+}
+
+/* What Unix grants for three rwx bits, in sec_access() levels. */
+static int sec_unix_level(unsigned bits) { return (bits & 6) == 6 ? 2 : (bits & 4) != 0 ? 1 : 0; }
+
+/* For every mode: create as `owner`/`group`, open as this process, which
+ * must get exactly the bits of the class `shift` selects (6 owner, 3 group,
+ * 0 everyone). A segment of another owner cannot be deleted by this
+ * process; it goes when the process exits. */
+static void sec_every_mode(PSID owner, PSID group, unsigned shift) {
+  PRIntn mode;
+
+  for (mode = 0; mode <= 0777; mode++) {
+    char name[96];
+    PRSharedMemory *shm;
+    int got;
+    snprintf(name, sizeof name, "/prshm-test-%ld-mode-%o", t_pid(), (unsigned)mode);
+    shm = sec_create(name, mode, owner, group);
+    CHECK_OK(PR_CloseSharedMemory(shm));
+    got = sec_access(name);
+    if (got != sec_unix_level((unsigned)mode >> shift & 7))
+      t_fail(__FILE__, __LINE__, "mode %03o: access level %d, expected %d", (unsigned)mode, got,
+             sec_unix_level((unsigned)mode >> shift & 7));
+    if (owner == NULL) {
+      CHECK_OK(PR_DeleteSharedMemory(name));
+    } else {
+      CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
+      CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
+    }
+  }
+}
+
+TEST(owner_gets_exactly_the_owner_bits) { sec_every_mode(NULL, NULL, 6); }
+
+TEST(group_members_get_exactly_the_group_bits) {
+  PSID group = sec_token_sid(TokenPrimaryGroup), owner = sec_made_up(4001);
+  sec_every_mode(owner, group, 3);
+  FreeSid(owner);
+  free(group);
+}
+
+TEST(everyone_else_gets_exactly_the_other_bits) {
+  PSID owner = sec_made_up(4001), group = sec_made_up(4002);
+  sec_every_mode(owner, group, 0);
+  FreeSid(owner);
+  FreeSid(group);
+}
+
+TEST(mode_0600_admits_only_the_creating_user) {
+  const char *name = t_name("only");
+  PSID owner = sec_made_up(4001), group = sec_made_up(4002);
+  PRSharedMemory *shm = sec_create(name, 0600, owner, group);
+
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
+  CHECK_EQ(PR_GetOSError(), ERROR_ACCESS_DENIED);
+  /* Nor may another user delete it, as with Unix's sticky /dev/shm. */
+  CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
+  CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  FreeSid(owner);
+  FreeSid(group);
+}
+
+/* The descriptor of a section, read back by its native name. */
+typedef struct sec_read {
+  PSECURITY_DESCRIPTOR sd; /* LocalFree() it */
+  PSID owner, group;       /* inside sd */
+  PACL dacl;               /* inside sd */
+} sec_read;
+
+static void sec_read_back(const char *name, sec_read *r) {
+  char native[PRSHM_NATIVE_NAME_MAX];
+  WCHAR wide[PRSHM__KEY_SIZE];
+  HANDLE h;
+
+  CHECK_OK(prshm_native_name(name, native, sizeof native));
+  CHECK(MultiByteToWideChar(CP_UTF8, 0, native, -1, wide, PRSHM__KEY_SIZE) != 0);
+  h = OpenFileMappingW(READ_CONTROL, FALSE, wide);
+  CHECK(h != NULL);
+  CHECK_EQ(GetSecurityInfo(
+               h, SE_KERNEL_OBJECT,
+               OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+               &r->owner, &r->group, &r->dacl, NULL, &r->sd),
+           ERROR_SUCCESS);
+  CloseHandle(h);
+}
+
+/* Checks ACE i of `acl`: its type, rights and SID. */
+static void sec_check_ace(PACL acl, DWORD i, BYTE type, DWORD rights, PSID sid) {
+  ACCESS_ALLOWED_ACE *ace;
+
+  CHECK(GetAce(acl, i, (void **)&ace));
+  CHECK_EQ(ace->Header.AceType, type);
+  CHECK_EQ(ace->Mask, rights);
+  CHECK(EqualSid((PSID)&ace->SidStart, sid));
+}
+
+#define SEC_R (SECTION_QUERY | SECTION_MAP_READ | READ_CONTROL)
+#define SEC_W SECTION_MAP_WRITE
+#define SEC_X SECTION_MAP_EXECUTE
+
+TEST(descriptor_reads_back_as_written) {
+  const char *name = t_name("sd");
+  PSID user = sec_token_sid(TokenUser), group = sec_token_sid(TokenPrimaryGroup);
+  SID_IDENTIFIER_AUTHORITY world = {SECURITY_WORLD_SID_AUTHORITY};
+  PSID everyone, marker;
+  PRSharedMemory *shm;
+  sec_read r;
+
+  CHECK(AllocateAndInitializeSid(&world, 1, SECURITY_WORLD_RID, 0, 0, 0, 0, 0, 0, 0, &everyone));
+  shm = PR_OpenSharedMemory(name, 12345, PR_SHM_CREATE | PR_SHM_EXCL, 0704);
+  CHECK_NOT_NULL(shm);
+  sec_read_back(name, &r);
+  CHECK(EqualSid(r.owner, user));
+  CHECK(EqualSid(r.group, group));
+  /* 0704: owner rwx; the group, with nothing, is denied what everyone
+   * gets; everyone reads; then the marker with the exact size. */
+  {
+    SID_IDENTIFIER_AUTHORITY rm = {SECURITY_RESOURCE_MANAGER_AUTHORITY};
+    CHECK(AllocateAndInitializeSid(&rm, 4, PRSHM__WIN_MARK_MAGIC, PRSHM__WIN_MARK_LIVE, 0, 12345, 0,
+                                   0, 0, 0, &marker));
+  }
+  CHECK_EQ(r.dacl->AceCount, 4);
+  sec_check_ace(r.dacl, 0, ACCESS_ALLOWED_ACE_TYPE, SEC_R | SEC_W | SEC_X, user);
+  sec_check_ace(r.dacl, 1, ACCESS_DENIED_ACE_TYPE, SEC_R, group);
+  sec_check_ace(r.dacl, 2, ACCESS_ALLOWED_ACE_TYPE, SEC_R, everyone);
+  sec_check_ace(r.dacl, 3, ACCESS_ALLOWED_ACE_TYPE, 0, marker);
+  LocalFree(r.sd);
+  FreeSid(marker);
+
+  /* Deleted: everyone may read the DACL, nobody may map; the marker says so. */
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  sec_read_back(name, &r);
+  {
+    SID_IDENTIFIER_AUTHORITY rm = {SECURITY_RESOURCE_MANAGER_AUTHORITY};
+    CHECK(AllocateAndInitializeSid(&rm, 4, PRSHM__WIN_MARK_MAGIC, PRSHM__WIN_MARK_DELETED, 0, 12345,
+                                   0, 0, 0, 0, &marker));
+  }
+  CHECK_EQ(r.dacl->AceCount, 2);
+  sec_check_ace(r.dacl, 0, ACCESS_ALLOWED_ACE_TYPE, READ_CONTROL, everyone);
+  sec_check_ace(r.dacl, 1, ACCESS_ALLOWED_ACE_TYPE, 0, marker);
+  LocalFree(r.sd);
+  FreeSid(marker);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  FreeSid(everyone);
+  free(user);
+  free(group);
+}
+
+TEST(marker_carries_sizes_beyond_4_gib) {
+  static const PRUint64 sizes[] = {
+      1, 4095, 4096, 0xFFFFFFFFull, 0x100000000ull, 0x123456789Aull, 0xFFFFFFFFFFFFFFFFull};
+  prshm__win_sd sd;
+  size_t i;
+
+  for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    SECURITY_ATTRIBUTES sa = {sizeof sa, &sd.sd, FALSE};
+    prshm__win_state state;
+    PRUint64 got = 0;
+    HANDLE h;
+    CHECK_OK(prshm__win_sd_for_mode(&sd, 0600, sizes[i]));
+    /* An unnamed section of one page carries the descriptor. */
+    h = CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, NULL);
+    CHECK(h != NULL);
+    CHECK_OK(prshm__win_sd_read(h, &state, &got));
+    CHECK_EQ(state, PRSHM__WIN_LIVE);
+    CHECK(got == sizes[i]);
+    CHECK_OK(prshm__win_sd_deleted(&sd, sizes[i]));
+    CHECK(SetKernelObjectSecurity(h, DACL_SECURITY_INFORMATION, &sd.sd));
+    got = 0;
+    CHECK_OK(prshm__win_sd_read(h, &state, &got));
+    CHECK_EQ(state, PRSHM__WIN_DELETED);
+    CHECK(got == sizes[i]);
+    CloseHandle(h);
+  }
+}
+
+TEST(foreign_section_has_no_marker) {
+  HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 100, NULL);
+  prshm__win_state state = PRSHM__WIN_LIVE;
+  PRUint64 size = 7;
+
+  CHECK(h != NULL);
+  CHECK_OK(prshm__win_sd_read(h, &state, &size));
+  CHECK_EQ(state, PRSHM__WIN_FOREIGN);
+  CHECK_EQ(size, 7);
+  CloseHandle(h);
+}
