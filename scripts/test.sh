@@ -6,6 +6,7 @@
 #   scripts/test.sh tsan       ThreadSanitizer
 #   scripts/test.sh valgrind   every test under valgrind's memcheck
 #   scripts/test.sh portable   the portable POSIX backend (no Linux-only calls)
+#   scripts/test.sh builds     build only: Release (-O3) with gcc, and clang, both -Werror
 #   scripts/test.sh all        each of the above in turn
 # Other variants (windows, fuzz...) live in scripts/variant-NAME.sh.
 set -euo pipefail
@@ -48,8 +49,16 @@ case "$variant" in
     run_build build-portable -DPRSHM_PORTABLE=ON
     ctest --test-dir build-portable --output-on-failure -j"$jobs"
     ;;
+  builds)
+    # Optimisation and another compiler find warnings the other builds miss
+    # (-Wmaybe-uninitialized at -O3, clang's own checks).
+    run_build build-release -DCMAKE_BUILD_TYPE=Release
+    if command -v clang >/dev/null; then
+      CC=clang CXX=clang++ run_build build-clang -DCMAKE_BUILD_TYPE=Release
+    fi
+    ;;
   all)
-    for v in default asan tsan valgrind portable; do "$0" "$v"; done
+    for v in default asan tsan valgrind portable builds; do "$0" "$v"; done
     ;;
   *)
     if [ -x "scripts/variant-$variant.sh" ]; then

@@ -464,7 +464,7 @@ static int obs_scan_strays(PRBool remove, PRBool remember) {
   int n = 0;
 
   if (dir == NULL || (d = opendir(dir)) == NULL) return 0;
-  snprintf(prefix, sizeof prefix, "%s%ld-", FAULT_TEMP_MARK + 1, t_pid());
+  snprintf(prefix, sizeof prefix, "%s%ld-", &FAULT_TEMP_MARK[1], t_pid());
   while ((e = readdir(d)) != NULL) {
     if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
     if (remember && obs_nold < OBS_OLD_MAX) obs_old[obs_nold++] = (unsigned long)e->d_ino;

@@ -739,7 +739,7 @@ static int tool_range(const tool_args *a, const tool_map *m, PRSize *from, PRSiz
 }
 
 static int tool_cat(const tool_args *a) {
-  PRSize from, len;
+  PRSize from = 0, len = 0; /* set by tool_range() when it succeeds */
   tool_map m;
   int rc;
 
@@ -769,7 +769,7 @@ static void tool_dump_line(PRUint64 offset, const unsigned char *p, size_t n) {
 }
 
 static int tool_dump(const tool_args *a) {
-  PRSize from, len, at;
+  PRSize from = 0, len = 0, at; /* set by tool_range() when it succeeds */
   int rc, starred = 0;
   tool_map m;
 
