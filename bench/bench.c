@@ -1,53 +1,48 @@
 /*
- * bench.c - the harness: options, the workloads, timing them, and the table
- * and CSV of the results.
+ * bench.c - the harness's entry: options, the plan of a run, timing one
+ * workload, and bench_main.
  *
  * Method. The machines this runs on are shared and noisy, so no library is
  * ever timed alone: each workload runs in many short batches of K
  * iterations, each batch timed by two CLOCK_MONOTONIC reads, and the
- * libraries take turns batch by batch (the order rotated at every batch, so
- * none always runs right after another). A slow spell of the machine then
- * hits neighbouring batches of every library alike. A library's time is the
- * median over its batches of the time per iteration; its ratio is that
- * median over the reference's; the spread is the quartiles of the
- * per-batch ratios lib_i / ref_i, each taken from two batches that ran side
- * by side. Speed is never asserted here: the table reports, people judge.
+ * libraries take turns batch by batch (the order rotated at every batch,
+ * so none always runs right after another), those of the peer process
+ * included (peer.c). A slow spell of the machine then hits neighbouring
+ * batches of every library alike. A library's time is the median over its
+ * batches of the time per iteration; its ratio is that median over its
+ * reference's, timed in the same process; the spread is the quartiles of
+ * the per-batch ratios (report.c). Speed is never asserted here: the
+ * tables report, people judge.
  *
- * Sections: options; shared helpers; workloads; measuring one workload;
- * output; bench_main.
+ * Sections: options; one workload; the modes (measure, exercise, serve);
+ * bench_main.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
-
-#define BENCH_KIB ((size_t)1024)
-#define BENCH_MIB (1024 * BENCH_KIB)
 
 /* A batch lasts about this long (K is chosen so); short enough that the
  * batches of two libraries see the same machine, long enough that the two
  * clock reads are noise. */
 #define BENCH_BATCH_NS 2e6
-/* Each of the two calibration passes runs each library for about this
- * long, timing at most BENCH_CALIB_MAX single iterations. */
-#define BENCH_CALIB_NS 5e6
-#define BENCH_CALIB_MAX 1024
-/* A workload's batches take about this long in all, within the bounds
- * below, so that the default run stays near a minute on a small machine. */
-#define BENCH_BUDGET_NS 10e9
-#define BENCH_MIN_BATCHES 31
+/* A workload's batches take about this long in all by default, within the
+ * bounds below, so that the whole run stays within a few minutes. */
+#define BENCH_BUDGET_S 8.0
+#define BENCH_MIN_BATCHES 7
 #define BENCH_MAX_BATCHES 1001
 /* Batches, and live rounds and segments, of --quick. */
 #define BENCH_QUICK_BATCHES 3
-#define BENCH_QUICK_LIVE 1000
+#define BENCH_QUICK_LIVE 300
 #define BENCH_QUICK_ROUNDS 2
 /* Defaults of the live measurement (DESIGN.md: 10,000 live segments). */
 #define BENCH_LIVE_DEFAULT 10000
-#define BENCH_ROUNDS_DEFAULT 11
+#define BENCH_ROUNDS_DEFAULT 9
+/* Iterations of --exercise. */
+#define BENCH_EXERCISE_ITERS 100
 /* An option not given. */
 #define BENCH_UNSET ((size_t)-1)
 
@@ -59,15 +54,22 @@ static void bench_usage(FILE *f) {
   fputs(
       "usage: prshm_bench [options]\n"
       "  --quick          a few short batches: checks that it runs, measures nothing\n"
-      "  --batches N      batches per workload (default: about 10 s of batches, 31-1001)\n"
+      "  --budget S       seconds of batches per workload (default 8)\n"
+      "  --batches N      batches per workload (default: from the budget, 7-1001)\n"
       "  --iters K        iterations per batch (default: calibrated to ~2 ms a batch)\n"
-      "  --only TEXT      run only the workloads whose name contains TEXT\n"
-      "                   (open, create, touch, live)\n"
+      "  --only TEXT      only the workloads whose name contains TEXT (open, create,\n"
+      "                   touch, first, live); =TEXT: whose name is TEXT\n"
+      "  --size SIZE      only the workloads of this size (4K, 64M, 1G)\n"
       "  --live N         most live segments in the live measurement (default 10000,\n"
       "                   0 skips it)\n"
-      "  --rounds R       rounds of the live measurement (default 11)\n"
+      "  --rounds R       rounds of the live measurement (default 9)\n"
       "  --csv FILE       also write every result to FILE as CSV\n"
-      "See bench/README.md for what each workload measures and how to read the table.\n",
+      "  --peer PATH      the peer binary to run beside this one (default: the NSPR\n"
+      "                   benchmark beside this program, if it was built)\n"
+      "  --no-peer        run no peer\n"
+      "  --exercise LIB   run --iters iterations (default 100) of the selected workloads\n"
+      "                   for library LIB only, untimed: for counting system calls\n"
+      "See bench/README.md for what each workload measures and how to read the tables.\n",
       f);
 }
 
@@ -88,6 +90,50 @@ static int bench_count(const char *opt, const char *text, int zero_ok, size_t *o
   return 0;
 }
 
+/* Parses a size: a count of bytes, or of K, M or G (KiB, MiB, GiB). */
+static int bench_size(const char *text, size_t *out) {
+  char *end;
+  unsigned long long v;
+  size_t unit = 1;
+
+  errno = 0;
+  v = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || text[0] == '-' || v == 0 || v > (1ull << 40)) goto bad;
+  switch (*end) {
+    case '\0':
+      break;
+    case 'K':
+      unit = BENCH_KIB;
+      break;
+    case 'M':
+      unit = BENCH_MIB;
+      break;
+    case 'G':
+      unit = BENCH_GIB;
+      break;
+    default:
+      goto bad;
+  }
+  if (*end != '\0' && end[1] != '\0' && strcmp(end + 1, "iB") != 0) goto bad;
+  *out = (size_t)v * unit;
+  return 0;
+bad:
+  fprintf(stderr, "bench: --size needs a size such as 4K, 64M or 1G, not '%s'\n", text);
+  return -1;
+}
+
+static int bench_seconds(const char *text, double *ns) {
+  char *end;
+  double v = strtod(text, &end);
+
+  if (end == text || *end != '\0' || !(v > 0) || v > 86400) {
+    fprintf(stderr, "bench: --budget needs a positive number of seconds, not '%s'\n", text);
+    return -1;
+  }
+  *ns = v * 1e9;
+  return 0;
+}
+
 /* Takes the value of an option that has one. 0, or -1 if `opt` is unknown
  * or its value is bad. */
 static int bench_option(const char *opt, const char *value, bench_opts *o) {
@@ -95,16 +141,34 @@ static int bench_option(const char *opt, const char *value, bench_opts *o) {
   if (strcmp(opt, "--iters") == 0) return bench_count(opt, value, 0, &o->iters);
   if (strcmp(opt, "--live") == 0) return bench_count(opt, value, 1, &o->live);
   if (strcmp(opt, "--rounds") == 0) return bench_count(opt, value, 0, &o->rounds);
+  if (strcmp(opt, "--budget") == 0) return bench_seconds(value, &o->budget_ns);
+  if (strcmp(opt, "--size") == 0) return bench_size(value, &o->only_size);
   if (strcmp(opt, "--only") == 0) {
     o->only = value;
-    return 0;
-  }
-  if (strcmp(opt, "--csv") == 0) {
+  } else if (strcmp(opt, "--csv") == 0) {
     o->csv_path = value;
-    return 0;
+  } else if (strcmp(opt, "--peer") == 0) {
+    o->peer_path = value;
+  } else if (strcmp(opt, "--exercise") == 0) {
+    o->exercise = value;
+  } else {
+    fprintf(stderr, "bench: unknown option %s\n", opt);
+    return -1;
   }
-  fprintf(stderr, "bench: unknown option %s\n", opt);
-  return -1;
+  return 0;
+}
+
+/* The options that take no value; 1 if `arg` is one. */
+static int bench_flag(const char *arg, bench_opts *o) {
+  if (strcmp(arg, "--quick") == 0)
+    o->quick = 1;
+  else if (strcmp(arg, "--serve") == 0)
+    o->serve = 1;
+  else if (strcmp(arg, "--no-peer") == 0)
+    o->peer_path = "";
+  else
+    return 0;
+  return 1;
 }
 
 /* Fills *o from argv. Returns -1 to go on, or an exit code: 0 after
@@ -114,84 +178,231 @@ static int bench_parse(int argc, char **argv, bench_opts *o) {
 
   memset(o, 0, sizeof *o);
   o->live = o->rounds = BENCH_UNSET;
+  o->budget_ns = BENCH_BUDGET_S * 1e9;
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--quick") == 0) {
-      o->quick = 1;
-    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    if (bench_flag(argv[i], o)) continue;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       bench_usage(stdout);
       return 0;
-    } else if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0) {
+    }
+    if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0) {
       fprintf(stderr, "bench: unknown option or missing value: %s\n", argv[i]);
       bench_usage(stderr);
       return 2;
-    } else if (bench_option(argv[i], argv[i + 1], o) != 0) {
+    }
+    if (bench_option(argv[i], argv[i + 1], o) != 0) {
       bench_usage(stderr);
       return 2;
-    } else {
-      i++;
     }
+    i++;
   }
   if (o->live == BENCH_UNSET) o->live = o->quick ? BENCH_QUICK_LIVE : BENCH_LIVE_DEFAULT;
   if (o->rounds == BENCH_UNSET) o->rounds = o->quick ? BENCH_QUICK_ROUNDS : BENCH_ROUNDS_DEFAULT;
   return -1;
 }
 
-/* ---- Shared helpers ---- */
-
-uint64_t bench_now_ns(void) {
-  struct timespec ts;
-
-  (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+/* Does --only (and --size) select a workload of this name and size? */
+static int bench_selected(const bench_opts *o, const char *name, size_t size) {
+  if (o->only_size != 0 && size != o->only_size) return 0;
+  if (o->only == NULL) return 1;
+  if (o->only[0] == '=') return strcmp(name, o->only + 1) == 0;
+  return strstr(name, o->only) != NULL;
 }
 
-void bench_name(char *buf, const bench_lib *lib, const char *tag, size_t index) {
-  /* Absolute, so that prshm resolves it without reading the current
-   * directory, as the raw calls do. */
-  (void)snprintf(buf, BENCH_NAME_SIZE, "/prshm-bench-%ld-%s-%s-%zu", (long)getpid(), lib->name, tag,
-                 index);
+/* ---- One workload ---- */
+
+/* The timings of one workload. */
+typedef struct bench_timing {
+  int take[BENCH_MAX_PARTS];    /* 1 for each participant taking part */
+  size_t list[BENCH_MAX_PARTS]; /* their indices, in turn order */
+  size_t n;                     /* entries in list */
+  size_t iters;                 /* K, iterations per batch */
+  size_t batches;               /* batches planned */
+  size_t done;                  /* batches every participant has completed */
+  double *ns;                   /* ns[p * batches + b]: p's ns per iteration in batch b */
+} bench_timing;
+
+/* Chooses K and the number of batches from the estimates, unless the
+ * options fix them. */
+static void bench_plan(const bench_opts *o, const double *est, bench_timing *tm) {
+  double slowest = 0, sum = 0, k, b;
+  size_t j;
+
+  for (j = 0; j < tm->n; j++) {
+    if (est[j] > slowest) slowest = est[j];
+    sum += est[j];
+  }
+  k = BENCH_BATCH_NS / (slowest >= 1 ? slowest : 1);
+  tm->iters = o->iters != 0 ? o->iters : o->quick || k < 1 ? 1 : (size_t)k;
+  b = o->budget_ns / ((double)tm->iters * (sum > 0 ? sum : 1));
+  if (b < BENCH_MIN_BATCHES) b = BENCH_MIN_BATCHES;
+  if (b > BENCH_MAX_BATCHES) b = BENCH_MAX_BATCHES;
+  tm->batches = o->batches != 0 ? o->batches : o->quick ? BENCH_QUICK_BATCHES : (size_t)b;
 }
 
-int bench_failed(const bench_lib *lib, const char *op, const char *name) {
-  fprintf(stderr, "bench: %s: %s of %s failed: %s\n", lib->name, op, name, lib->error());
-  return -1;
+/* The batches, the participants taking turns; stops early if interrupted. */
+static int bench_batches(const bench_run *run, size_t wi, bench_timing *tm) {
+  size_t b, j;
+
+  for (b = 0; b < tm->batches && !bench_stopped; b++) {
+    for (j = 0; j < tm->n; j++) {
+      size_t p = tm->list[(b + j) % tm->n];
+      if (bench_part_batch(run, p, wi, tm->iters, &tm->ns[p * tm->batches + b]) != 0) return -1;
+    }
+    tm->done = b + 1;
+  }
+  return 0;
 }
 
-static int bench_cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+/* Prepares, calibrates, times and reports workload number wi. */
+static int bench_measure(bench_run *run, size_t wi, const bench_workload *w) {
+  bench_timing tm;
+  double est[BENCH_MAX_PARTS];
+  char why[128];
+  size_t j, prepared = 0;
+  int rv = -1;
+
+  memset(&tm, 0, sizeof tm);
+  for (j = 0; j < run->nparts; j++) {
+    const bench_part *pt = &run->parts[j];
+    /* A peer's copy of a reference is there for its own process's ratios. */
+    tm.take[j] = (pt->roles & w->role) != 0 && (!pt->shadow || strcmp(pt->base, w->ref) == 0);
+    if (tm.take[j]) tm.list[tm.n++] = j;
+  }
+  if (!bench_workload_fits(w, tm.n, why, sizeof why)) {
+    char size[32];
+    bench_size_text(w->size, size, sizeof size);
+    printf("%-12s %-7s skipped: %s\n", w->name, size, why);
+    return 0;
+  }
+  for (; prepared < tm.n; prepared++)
+    if (bench_part_prepare(run, tm.list[prepared], wi) != 0) goto cleanup;
+  for (j = 0; j < tm.n; j++)
+    if (bench_part_calibrate(run, tm.list[j], wi, &est[j]) != 0) goto cleanup;
+  bench_plan(run->opts, est, &tm);
+  tm.ns = calloc(run->nparts * tm.batches, sizeof *tm.ns);
+  if (tm.ns == NULL) {
+    fprintf(stderr, "bench: out of memory\n");
+    goto cleanup;
+  }
+  if (bench_batches(run, wi, &tm) != 0) goto cleanup;
+  rv = tm.done > 0 ? bench_report_workload(run, wi, tm.take, tm.ns, tm.batches, tm.done, tm.iters)
+                   : 0;
+cleanup:
+  free(tm.ns);
+  while (prepared > 0) bench_part_cleanup(run, tm.list[--prepared], wi);
+  return rv;
 }
 
-/* The q-quantile of n sorted values, interpolating between neighbours. */
-static double bench_quantile(const double *sorted, size_t n, double q) {
-  double pos = q * (double)(n - 1);
-  size_t lo = (size_t)pos;
-  double frac = pos - (double)lo;
+/* Every selected workload, then the live measurement. *ran counts them. */
+static int bench_all(bench_run *run, size_t *ran) {
+  size_t wi;
 
-  if (lo + 1 >= n) return sorted[n - 1];
-  return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+  for (wi = 0; wi < bench_nworkloads() && !bench_stopped; wi++) {
+    bench_workload w;
+    bench_workload_get(run->opts, wi, &w);
+    if (!bench_selected(run->opts, w.name, w.size)) continue;
+    if (bench_measure(run, wi, &w) != 0) return -1;
+    ++*ran;
+  }
+  if (run->opts->live == 0 || !bench_selected(run->opts, "live", 4 * BENCH_KIB) || bench_stopped)
+    return 0;
+  ++*ran;
+  return bench_live(run);
 }
 
-void bench_summarize(const double *v, size_t n, double *scratch, bench_summary *s) {
-  memcpy(scratch, v, n * sizeof *v);
-  qsort(scratch, n, sizeof *scratch, bench_cmp_double);
-  s->p25 = bench_quantile(scratch, n, 0.25);
-  s->p50 = bench_quantile(scratch, n, 0.50);
-  s->p75 = bench_quantile(scratch, n, 0.75);
+/* ---- The modes ---- */
+
+/* The participants of this process; the subject is prshm, if listed. */
+static void bench_local_parts(bench_run *run, const bench_lib *const *libs, size_t nlibs) {
+  size_t l;
+
+  run->subject = BENCH_NONE;
+  for (l = 0; l < nlibs; l++) {
+    bench_part *pt = &run->parts[run->nparts++];
+    (void)snprintf(pt->name, sizeof pt->name, "%s", libs[l]->name);
+    (void)snprintf(pt->base, sizeof pt->base, "%s", libs[l]->name);
+    (void)snprintf(pt->describe, sizeof pt->describe, "%s", libs[l]->describe());
+    pt->roles = libs[l]->roles;
+    pt->lib = libs[l];
+    if (strcmp(libs[l]->name, "prshm") == 0) run->subject = l;
+  }
 }
 
-void bench_csv_row(const bench_run *run, const bench_row *r) {
-  if (run->csv == NULL) return;
-  fprintf(run->csv, "%s,%zu,%s,%s,%.1f,%.1f,%.1f,%zu,%zu,", r->workload, r->size, r->point, r->lib,
-          r->ns.p50, r->ns.p25, r->ns.p75, r->batches, r->iters);
-  if (r->pairs != NULL)
-    fprintf(run->csv, "%.4f,%.4f,%.4f,%.4f,", r->ratio, r->pairs->p50, r->pairs->p25,
-            r->pairs->p75);
-  else
-    fputs(",,,,", run->csv);
-  if (r->target > 0) fprintf(run->csv, "%.2f", r->target);
-  fputc('\n', run->csv);
+static FILE *bench_open_csv(const char *path) {
+  FILE *f = fopen(path, "w");
+
+  if (f == NULL) {
+    fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  /* The peer process need not inherit it. */
+  (void)fcntl(fileno(f), F_SETFD, FD_CLOEXEC);
+  return f;
 }
+
+/* The measuring run: the header, every workload, the tables. The exit
+ * code (see bench_main). */
+static int bench_measure_all(bench_run *run, const char *argv0) {
+  const bench_opts *o = run->opts;
+  size_t ran = 0;
+  int rv = 1;
+
+  if (bench_peer_start(run, argv0) != 0) return 1;
+  if (o->csv_path != NULL && (run->csv = bench_open_csv(o->csv_path)) == NULL) goto out;
+  bench_header(run);
+  bench_csv_head(run);
+  if (bench_all(run, &ran) != 0) goto out;
+  bench_report_versus(run);
+  rv = 0;
+out:
+  bench_peer_stop(run);
+  if (run->csv != NULL) {
+    bench_print_load(run->csv, "# load_end: ", "at the end");
+    if (fclose(run->csv) != 0 && rv == 0) {
+      fprintf(stderr, "bench: writing %s failed\n", o->csv_path);
+      rv = 1;
+    }
+  }
+  if (bench_stopped) return 130;
+  if (rv != 0) return rv;
+  if (ran == 0) {
+    fprintf(stderr, "bench: nothing matches --only %s\n", o->only);
+    return 2;
+  }
+  printf("\n");
+  bench_print_load(stdout, "load ", "at the end");
+  printf("bench: done, %zu measurement%s complete\n", ran, ran == 1 ? "" : "s");
+  return 0;
+}
+
+/* --exercise: iterations of one library, untimed, for strace. */
+static int bench_exercise(const bench_opts *o, const bench_lib *const *libs, size_t nlibs) {
+  const size_t iters = o->iters != 0 ? o->iters : BENCH_EXERCISE_ITERS;
+  const bench_lib *lib = NULL;
+  size_t l, wi;
+  double ns;
+
+  for (l = 0; l < nlibs; l++)
+    if (strcmp(libs[l]->name, o->exercise) == 0) lib = libs[l];
+  if (lib == NULL) {
+    fprintf(stderr, "bench: no library %s in this binary\n", o->exercise);
+    return 2;
+  }
+  for (wi = 0; wi < bench_nworkloads() && !bench_stopped; wi++) {
+    bench_workload w;
+    int rv;
+    bench_workload_get(o, wi, &w);
+    if (!bench_selected(o, w.name, w.size) || !(lib->roles & w.role)) continue;
+    if (bench_local_prepare(lib, &w, wi) != 0) return 1;
+    rv = bench_local_batch(lib, &w, wi, iters, &ns);
+    bench_local_cleanup(lib, &w, wi);
+    if (rv != 0) return 1;
+  }
+  return bench_stopped ? 130 : 0;
+}
+
+/* ---- bench_main ---- */
 
 static void bench_on_signal(int sig) {
   (void)sig;
@@ -206,397 +417,45 @@ static void bench_catch_signals(void) {
   (void)sigemptyset(&sa.sa_mask);
   (void)sigaction(SIGINT, &sa, NULL);
   (void)sigaction(SIGTERM, &sa, NULL);
+  /* A peer that dies makes its pipe fail a write; that is reported, not fatal. */
+  sa.sa_handler = SIG_IGN;
+  (void)sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* ---- Workloads ---- */
-
-/* One workload: a sequence of a library's operations on one segment. */
-typedef struct bench_workload {
-  const char *name; /* as the table shows it */
-  int create;       /* 1: create, use, delete; 0: open an existing segment */
-  int touch;        /* 1: write one byte in every page after attaching */
-  size_t size;      /* the segment's size in bytes */
-  double target;    /* DESIGN.md's ceiling for the ratio to raw, or 0 for none */
-} bench_workload;
-
-/* DESIGN.md sets 1.05 for opening at any size and 1.20 for creating 4 KiB,
- * each for the calls alone. The +touch variants and creating 64 MiB have no
- * target: they are there to show where the time goes, above all the
- * reservation at creation (DESIGN 9) that the raw calls defer to the first
- * touch of each page. */
-static const bench_workload bench_workloads[] = {
-    {"open", 0, 0, 4 * BENCH_KIB, 1.05},   {"open+touch", 0, 1, 4 * BENCH_KIB, 0},
-    {"open", 0, 0, 64 * BENCH_MIB, 1.05},  {"open+touch", 0, 1, 64 * BENCH_MIB, 0},
-    {"create", 1, 0, 4 * BENCH_KIB, 1.20}, {"create+touch", 1, 1, 4 * BENCH_KIB, 0},
-    {"create", 1, 0, 64 * BENCH_MIB, 0},   {"create+touch", 1, 1, 64 * BENCH_MIB, 0},
-};
-#define BENCH_NWORKLOADS (sizeof bench_workloads / sizeof bench_workloads[0])
-
-static void bench_touch(void *addr, size_t size, size_t page) {
-  volatile unsigned char *p = addr;
-  size_t off;
-
-  for (off = 0; off < size; off += page) p[off] = 1;
-}
-
-/* One iteration of `w` for `lib` on the segment `name`. On failure it says
- * why and leaves no segment behind that the iteration created. */
-static int bench_iteration(const bench_run *run, const bench_lib *lib, const bench_workload *w,
-                           const char *name) {
-  bench_seg seg;
-  void *addr;
-
-  if ((w->create ? lib->create(name, w->size, &seg) : lib->open(name, w->size, &seg)) != 0)
-    return bench_failed(lib, w->create ? "create" : "open", name);
-  addr = lib->attach(&seg);
-  if (addr == NULL) {
-    (void)bench_failed(lib, "attach", name);
-    goto close;
-  }
-  if (w->touch) bench_touch(addr, w->size, run->page);
-  if (lib->detach(&seg, addr) != 0) {
-    (void)bench_failed(lib, "detach", name);
-    goto close;
-  }
-  if (lib->close(&seg) != 0) {
-    (void)bench_failed(lib, "close", name);
-    goto remove;
-  }
-  if (w->create && lib->remove(name) != 0) return bench_failed(lib, "remove", name);
-  return 0;
-
-close:
-  (void)lib->close(&seg);
-remove:
-  if (w->create) (void)lib->remove(name);
-  return -1;
-}
-
-/* Creates the segment an open workload opens, every page written once, as
- * a segment in use would be (so that neither library's first touch is
- * counted). The caller removes it. */
-static int bench_prepare(const bench_run *run, const bench_lib *lib, const bench_workload *w,
-                         const char *name) {
-  bench_seg seg;
-  void *addr;
-  int rv = 0;
-
-  if (lib->create(name, w->size, &seg) != 0) return bench_failed(lib, "create", name);
-  addr = lib->attach(&seg);
-  if (addr == NULL) {
-    rv = bench_failed(lib, "attach", name);
-    goto close;
-  }
-  bench_touch(addr, w->size, run->page);
-  if (lib->detach(&seg, addr) != 0) rv = bench_failed(lib, "detach", name);
-close:
-  if (lib->close(&seg) != 0 && rv == 0) rv = bench_failed(lib, "close", name);
-  return rv;
-}
-
-/* ---- Measuring one workload ---- */
-
-/* The timings of one workload. */
-typedef struct bench_timing {
-  size_t iters;   /* K, iterations per batch */
-  size_t batches; /* batches planned */
-  size_t done;    /* batches every library has completed */
-  double *ns;     /* ns[l * batches + b]: library l's ns per iteration in batch b */
-} bench_timing;
-
-/* Times single iterations of `lib` for about BENCH_CALIB_NS (at least
- * three; one when quick). The median is the estimate: a preemption during
- * calibration, common on a loaded machine, then does not shrink K. */
-static int bench_estimate(const bench_run *run, const bench_lib *lib, const bench_workload *w,
-                          const char *name, double *est) {
-  const size_t least = run->opts->quick ? 1 : 3;
-  double times[BENCH_CALIB_MAX], scratch[BENCH_CALIB_MAX];
-  uint64_t start = bench_now_ns(), t = start;
-  bench_summary s;
-  size_t n = 0;
-
-  do {
-    uint64_t t0 = t;
-    if (bench_iteration(run, lib, w, name) != 0) return -1;
-    t = bench_now_ns();
-    times[n++] = (double)(t - t0);
-  } while (n < least ||
-           (!run->opts->quick && n < BENCH_CALIB_MAX && (double)(t - start) < BENCH_CALIB_NS));
-  bench_summarize(times, n, scratch, &s);
-  *est = s.p50;
-  return 0;
-}
-
-/* A warm-up (the first calls of a workload are slower: caches, lazily
- * made kernel and library state), then the estimate that sizes batches. */
-static int bench_calibrate(const bench_run *run, const bench_lib *lib, const bench_workload *w,
-                           const char *name, double *est) {
-  if (bench_estimate(run, lib, w, name, est) != 0) return -1;
-  return run->opts->quick ? 0 : bench_estimate(run, lib, w, name, est);
-}
-
-/* Chooses K and the number of batches from the estimates, unless the
- * options fix them. */
-static void bench_plan(const bench_run *run, const double *est, bench_timing *tm) {
-  const bench_opts *o = run->opts;
-  double slowest = 0, sum = 0, k, b;
-  size_t l;
-
-  for (l = 0; l < run->nlibs; l++) {
-    if (est[l] > slowest) slowest = est[l];
-    sum += est[l];
-  }
-  k = BENCH_BATCH_NS / (slowest >= 1 ? slowest : 1);
-  tm->iters = o->iters != 0 ? o->iters : o->quick || k < 1 ? 1 : (size_t)k;
-  b = BENCH_BUDGET_NS / ((double)tm->iters * sum);
-  if (b < BENCH_MIN_BATCHES) b = BENCH_MIN_BATCHES;
-  if (b > BENCH_MAX_BATCHES) b = BENCH_MAX_BATCHES;
-  tm->batches = o->batches != 0 ? o->batches : o->quick ? BENCH_QUICK_BATCHES : (size_t)b;
-}
-
-/* The batches, the libraries taking turns; stops early if interrupted. */
-static int bench_batches(const bench_run *run, const bench_workload *w,
-                         char names[][BENCH_NAME_SIZE], bench_timing *tm) {
-  size_t b, j, k;
-
-  for (b = 0; b < tm->batches && !bench_stopped; b++) {
-    for (j = 0; j < run->nlibs; j++) {
-      size_t l = (b + j) % run->nlibs;
-      uint64_t start = bench_now_ns();
-      for (k = 0; k < tm->iters; k++)
-        if (bench_iteration(run, run->libs[l], w, names[l]) != 0) return -1;
-      tm->ns[l * tm->batches + b] = (double)(bench_now_ns() - start) / (double)tm->iters;
-    }
-    tm->done = b + 1;
-  }
-  return 0;
-}
-
-/* ---- Output ---- */
-
-static void bench_size_text(size_t size, char *buf, size_t bufsize) {
-  if (size % BENCH_MIB == 0)
-    (void)snprintf(buf, bufsize, "%zu MiB", size / BENCH_MIB);
-  else if (size % BENCH_KIB == 0)
-    (void)snprintf(buf, bufsize, "%zu KiB", size / BENCH_KIB);
-  else
-    (void)snprintf(buf, bufsize, "%zu B", size);
-}
-
-/* Prints the system's load averages (where /proc/loadavg tells them): a
- * busy machine makes every figure noisier, so each run says how busy. */
-static void bench_print_load(const char *when) {
-  FILE *f = fopen("/proc/loadavg", "r");
-  double a, b, c;
-
-  if (f == NULL) return;
-  if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
-    printf("  load     %.2f %.2f %.2f (1, 5, 15 min) %s\n", a, b, c, when);
-  fclose(f);
-}
-
-static void bench_header(const bench_run *run) {
-  char ref_ns[32];
-  struct utsname u;
-  size_t l;
-
-  printf("prshm benchmark: every library beside %s, in one run\n", run->libs[0]->name);
-  for (l = 0; l < run->nlibs; l++)
-    printf("  %-8s %s\n", run->libs[l]->name, run->libs[l]->describe());
-  if (uname(&u) == 0)
-    printf("  system   %s %s %s, %ld CPUs online, page %zu bytes\n", u.sysname, u.release,
-           u.machine, sysconf(_SC_NPROCESSORS_ONLN), run->page);
-  bench_print_load("at the start");
-  printf(
-      "Workloads (names are absolute, /prshm-bench-PID-..., so prshm never calls getcwd):\n"
-      "  open          open an existing segment, attach, detach, close\n"
-      "  create        create it (exclusive), attach, detach, close, delete\n"
-      "  +touch        the same, writing one byte in every page after attaching\n"
-      "Libraries alternate batch by batch; a batch times K iterations.\n"
-      "%s ns, lib ns: median ns per iteration; ratio: lib median / %s median;\n"
-      "pair IQR: 25th-75th percentile of the per-batch ratios lib_i / %s_i;\n"
-      "verdict: ratio against DESIGN.md's target; '~' when the target lies in the pair IQR.\n\n",
-      run->libs[0]->name, run->libs[0]->name, run->libs[0]->name);
-  (void)snprintf(ref_ns, sizeof ref_ns, "%s ns", run->libs[0]->name);
-  printf("%-13s %-7s %-8s %10s %10s %7s  %-13s %6s  %-8s %s\n", "workload", "size", "library",
-         ref_ns, "lib ns", "ratio", "pair IQR", "target", "verdict", "batches x K");
-}
-
-/* A ratio in 7 characters or fewer, however large. */
-static void bench_ratio_text(double ratio, char *buf, size_t bufsize) {
-  (void)snprintf(buf, bufsize, ratio < 10 ? "%.3f" : ratio < 1000 ? "%.1f" : "%.0f", ratio);
-}
-
-static const char *bench_verdict(double ratio, const bench_summary *pairs, double target) {
-  int undecided = pairs->p25 <= target && target <= pairs->p75;
-
-  if (target <= 0) return "-";
-  if (ratio <= target) return undecided ? "within~" : "within";
-  return undecided ? "over~" : "over";
-}
-
-static void bench_print_row(const bench_row *ref, const bench_row *r) {
-  char size[32], target[16], ratio[32], lo[32], hi[32], iqr[64];
-
-  bench_size_text(r->size, size, sizeof size);
-  if (r->target > 0)
-    (void)snprintf(target, sizeof target, "%.2f", r->target);
-  else
-    (void)snprintf(target, sizeof target, "-");
-  bench_ratio_text(r->ratio, ratio, sizeof ratio);
-  bench_ratio_text(r->pairs->p25, lo, sizeof lo);
-  bench_ratio_text(r->pairs->p75, hi, sizeof hi);
-  (void)snprintf(iqr, sizeof iqr, "%s-%s", lo, hi);
-  printf("%-13s %-7s %-8s %10.0f %10.0f %7s  %-13s %6s  %-8s %zux%zu\n", r->workload, size, r->lib,
-         ref->ns.p50, r->ns.p50, ratio, iqr, target, bench_verdict(r->ratio, r->pairs, r->target),
-         r->batches, r->iters);
-}
-
-/* Summarizes the timings of `w`: a table row per library after the
- * reference, a CSV row per library. */
-static int bench_report(const bench_run *run, const bench_workload *w, const bench_timing *tm) {
-  const double *ref_ns = tm->ns;
-  double *scratch = malloc(2 * tm->done * sizeof *scratch), *ratios;
-  bench_summary pairs;
-  bench_row ref = {.workload = w->name,
-                   .size = w->size,
-                   .point = "",
-                   .lib = run->libs[0]->name,
-                   .batches = tm->done,
-                   .iters = tm->iters};
-  size_t l, b;
-
-  if (scratch == NULL) {
-    fprintf(stderr, "bench: out of memory\n");
-    return -1;
-  }
-  ratios = scratch + tm->done;
-  bench_summarize(ref_ns, tm->done, scratch, &ref.ns);
-  bench_csv_row(run, &ref);
-  for (l = 1; l < run->nlibs; l++) {
-    const double *ns = tm->ns + l * tm->batches;
-    bench_row r = ref;
-    r.lib = run->libs[l]->name;
-    bench_summarize(ns, tm->done, scratch, &r.ns);
-    for (b = 0; b < tm->done; b++) ratios[b] = ns[b] / ref_ns[b];
-    bench_summarize(ratios, tm->done, scratch, &pairs);
-    r.ratio = r.ns.p50 / ref.ns.p50;
-    r.pairs = &pairs;
-    r.target = w->target;
-    bench_print_row(&ref, &r);
-    bench_csv_row(run, &r);
-  }
-  fflush(stdout);
-  free(scratch);
-  return 0;
-}
-
-/* Prepares, calibrates, times and reports workload number `index`. */
-static int bench_measure(const bench_run *run, const bench_workload *w, size_t index) {
-  char names[BENCH_MAX_LIBS][BENCH_NAME_SIZE], tag[16];
-  double est[BENCH_MAX_LIBS];
-  bench_timing tm = {0, 0, 0, NULL};
-  size_t l;
-  int rv = -1;
-
-  (void)snprintf(tag, sizeof tag, "w%zu", index);
-  for (l = 0; l < run->nlibs; l++) bench_name(names[l], run->libs[l], tag, 0);
-  for (l = 0; l < run->nlibs && !w->create; l++)
-    if (bench_prepare(run, run->libs[l], w, names[l]) != 0) goto remove;
-  for (l = 0; l < run->nlibs; l++)
-    if (bench_calibrate(run, run->libs[l], w, names[l], &est[l]) != 0) goto remove;
-  bench_plan(run, est, &tm);
-  tm.ns = calloc(run->nlibs * tm.batches, sizeof *tm.ns);
-  if (tm.ns == NULL) {
-    fprintf(stderr, "bench: out of memory\n");
-    goto remove;
-  }
-  if (bench_batches(run, w, names, &tm) != 0) goto remove;
-  rv = tm.done > 0 ? bench_report(run, w, &tm) : 0;
-
-remove:
-  free(tm.ns);
-  /* Segments of open workloads persist between iterations; those of create
-   * workloads are gone after each one, even a failed one. */
-  for (l = 0; l < run->nlibs && !w->create; l++) (void)run->libs[l]->remove(names[l]);
-  return rv;
-}
-
-/* ---- bench_main ---- */
-
-static int bench_selected(const bench_run *run, const char *name) {
-  return run->opts->only == NULL || strstr(name, run->opts->only) != NULL;
-}
-
-/* Every selected workload, then the live measurement. *ran counts them. */
-static int bench_all(const bench_run *run, size_t *ran) {
-  size_t i;
-
-  for (i = 0; i < BENCH_NWORKLOADS && !bench_stopped; i++) {
-    if (!bench_selected(run, bench_workloads[i].name)) continue;
-    if (bench_measure(run, &bench_workloads[i], i) != 0) return -1;
-    ++*ran;
-  }
-  if (run->opts->live == 0 || !bench_selected(run, "live") || bench_stopped) return 0;
-  ++*ran;
-  return bench_live(run);
-}
-
-static FILE *bench_open_csv(const char *path) {
-  FILE *f = fopen(path, "w");
-
-  if (f == NULL) {
-    fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  fputs(
-      "workload,size_bytes,point,library,median_ns,p25_ns,p75_ns,batches,iterations,"
-      "ratio,pair_ratio_median,pair_ratio_p25,pair_ratio_p75,target\n",
-      f);
-  return f;
-}
-
-int bench_main(int argc, char **argv, const bench_lib *const *libs, size_t nlibs) {
+int bench_main(int argc, char **argv, const bench_lib *const *libs, size_t nlibs,
+               const char *peer) {
   bench_opts opts;
-  bench_run run = {&opts, libs, nlibs, NULL, (size_t)sysconf(_SC_PAGESIZE)};
-  size_t inited = 0, ran = 0;
+  bench_run run;
+  size_t inited = 0;
   int rv = bench_parse(argc, argv, &opts);
 
   if (rv >= 0) return rv;
-  rv = -1;
   if (nlibs < 2 || nlibs > BENCH_MAX_LIBS) {
-    fprintf(stderr, "bench: %zu libraries; this harness compares 2 to %d\n", nlibs, BENCH_MAX_LIBS);
+    fprintf(stderr, "bench: %zu libraries; a binary lists 2 to %d\n", nlibs, BENCH_MAX_LIBS);
     return 2;
   }
-  if (opts.csv_path != NULL && (run.csv = bench_open_csv(opts.csv_path)) == NULL) return 1;
+  opts.peer_name = peer;
+  memset(&run, 0, sizeof run);
+  run.opts = &opts;
   bench_catch_signals();
   for (; inited < nlibs; inited++) {
     if (libs[inited]->init != NULL && libs[inited]->init() != 0) {
       fprintf(stderr, "bench: %s: init failed: %s\n", libs[inited]->name, libs[inited]->error());
+      rv = 1;
       goto fini;
     }
   }
-  bench_header(&run);
-  rv = bench_all(&run, &ran);
-
+  if (opts.serve)
+    rv = bench_serve(&opts, libs, nlibs);
+  else if (opts.exercise != NULL)
+    rv = bench_exercise(&opts, libs, nlibs);
+  else {
+    bench_local_parts(&run, libs, nlibs);
+    rv = bench_measure_all(&run, argv[0]);
+  }
 fini:
   while (inited > 0)
     if (libs[--inited]->fini != NULL) libs[inited]->fini();
-  if (run.csv != NULL && fclose(run.csv) != 0 && rv == 0) {
-    fprintf(stderr, "bench: writing %s failed\n", opts.csv_path);
-    rv = -1;
-  }
-  if (bench_stopped) {
-    fprintf(stderr, "bench: interrupted\n");
-    return 130;
-  }
-  if (rv != 0) return 1;
-  if (ran == 0) {
-    fprintf(stderr, "bench: nothing matches --only %s\n", opts.only);
-    return 2;
-  }
-  printf("\n");
-  bench_print_load("at the end");
-  printf("bench: done, %zu measurement%s complete\n", ran, ran == 1 ? "" : "s");
-  return 0;
+  if (bench_stopped && !opts.serve) fprintf(stderr, "bench: interrupted\n");
+  return rv;
 }

@@ -61,15 +61,14 @@ static const char *prshm_lib_error(void) {
 }
 
 const bench_lib bench_lib_prshm = {
-    "prshm",
-    prshm_lib_describe,
-    NULL,
-    NULL,
-    prshm_lib_create,
-    prshm_lib_open,
-    prshm_lib_attach,
-    prshm_lib_detach,
-    prshm_lib_close,
-    prshm_lib_remove,
-    prshm_lib_error,
+    .name = "prshm",
+    .describe = prshm_lib_describe,
+    .roles = BENCH_ROLE_ALL,
+    .create = prshm_lib_create,
+    .open = prshm_lib_open,
+    .attach = prshm_lib_attach,
+    .detach = prshm_lib_detach,
+    .close = prshm_lib_close,
+    .remove = prshm_lib_remove,
+    .error = prshm_lib_error,
 };

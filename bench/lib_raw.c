@@ -84,6 +84,14 @@ static int raw_remove(const char *name) { return shm_unlink(name) == 0 ? 0 : raw
 static const char *raw_error(void) { return strerror(raw_errno); }
 
 const bench_lib bench_lib_raw = {
-    "raw",      raw_describe, NULL,      NULL,       raw_create, raw_open,
-    raw_attach, raw_detach,   raw_close, raw_remove, raw_error,
+    .name = "raw",
+    .describe = raw_describe,
+    .roles = BENCH_ROLE_ALL,
+    .create = raw_create,
+    .open = raw_open,
+    .attach = raw_attach,
+    .detach = raw_detach,
+    .close = raw_close,
+    .remove = raw_remove,
+    .error = raw_error,
 };

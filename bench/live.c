@@ -2,17 +2,24 @@
  * live.c - the cost of one more segment when many are live (DESIGN.md:
  * "10,000 live segments in one process, with flat cost per segment").
  *
- * Each library first creates N segments of 4 KiB (untimed). In each round
- * it then opens and attaches segments 1, 2, ..., N in turn, keeping every
+ * In each round, each library in turn creates N segments of 4 KiB
+ * (untimed), then opens and attaches segments 1, 2, ..., N, keeping every
  * one open and attached, timing each open+attach on its own; then it
- * detaches and closes them all (untimed). The cost at a point N is the
- * median of the times of the segments just before N (a window of
- * min(N/2, 100)), so that one slow moment of the machine does not count;
- * the mean over all N segments keeps the amortised costs (tables that
- * double as they fill) in view. Every figure is the median over the rounds,
- * and the libraries alternate round by round.
+ * detaches, closes and removes them all (untimed). Only one library's
+ * segments exist at a time, so libraries that share a system-wide limit
+ * (System V's kernel.shmmni: sysv, NSPR) each get all of it. A library
+ * that cannot hold N segments (that limit, or descriptors) takes as many
+ * as it can, and the table says why.
  *
- * Sections: room for descriptors; state; one round; output; bench_live.
+ * The cost at a point N is the median of the times of the segments just
+ * before N (a window of min(N/2, 100)), so that one slow moment of the
+ * machine does not count; the mean over all segments keeps amortised costs
+ * (tables that double as they fill) in view. Every figure is the median
+ * over the rounds; the libraries take turns round by round, in an order
+ * rotated every round, and ratios are taken round by round within one
+ * process (report.c).
+ *
+ * Sections: room for descriptors; the plan; rounds; output; bench_live.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,23 +27,23 @@
 
 #include "harness.h"
 
-#define LIVE_SIZE ((size_t)4096)
 /* Descriptors kept free for the process's other files. */
 #define LIVE_FD_SPARE 64
-/* A library's cost at the last point over its cost at the first: the
+/* The subject's cost at the last point over its cost at the first: the
  * verdict calls it flat up to this growth. */
 #define LIVE_FLAT 1.25
 #define LIVE_WINDOW_MAX 100
-#define LIVE_MAX_POINTS 4
+#define LIVE_MAX_POINTS 16
+/* A library that can hold fewer segments than this does not take part. */
+#define LIVE_LEAST 100
 
-static const size_t live_default_points[] = {100, 1000, 10000};
+/* The points of the CSV (and the charts), and the columns of the table. */
+static const size_t live_points_all[] = {100, 200, 500, 1000, 2000, 5000, 10000};
+static const size_t live_points_shown[] = {100, 1000, 10000};
 
 /* ---- Room for descriptors ---- */
 
-/* Raises RLIMIT_NOFILE so that `want` segments can be open at once, as far
- * as the hard limit allows (root may raise that too). Returns how many
- * segments fit, saying so if that is fewer than wanted. */
-static size_t live_fd_room(size_t want) {
+size_t bench_fd_room(size_t want) {
   const rlim_t need = (rlim_t)(want + LIVE_FD_SPARE);
   struct rlimit rl, up;
 
@@ -45,235 +52,324 @@ static size_t live_fd_room(size_t want) {
   up.rlim_cur = need;
   up.rlim_max = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? need : rl.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &up) == 0) return want;
+  /* Only root may raise the hard limit: go as far as it allows. */
   up.rlim_cur = up.rlim_max = rl.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &up) != 0) up.rlim_cur = rl.rlim_cur;
-  up.rlim_cur = up.rlim_cur > LIVE_FD_SPARE ? up.rlim_cur - LIVE_FD_SPARE : 0;
-  printf("note: RLIMIT_NOFILE cannot be raised to %llu: measuring %llu live segments, not %zu\n",
-         (unsigned long long)need, (unsigned long long)up.rlim_cur, want);
-  return (size_t)up.rlim_cur;
+  return up.rlim_cur > LIVE_FD_SPARE ? (size_t)(up.rlim_cur - LIVE_FD_SPARE) : 0;
 }
 
-/* ---- State ---- */
+/* ---- The plan ---- */
 
 /* Everything one live measurement holds; freed by live_free. */
 typedef struct live_state {
-  size_t n;                       /* segments per library and round */
+  size_t n;                       /* the most segments a library holds */
   size_t rounds;                  /* rounds */
-  size_t points[LIVE_MAX_POINTS]; /* the N at which the cost is read, ascending */
+  size_t take[BENCH_MAX_PARTS];   /* each participant's segments; 0: not taking part */
+  char why[BENCH_MAX_PARTS][160]; /* why a participant takes fewer than n */
+  size_t points[LIVE_MAX_POINTS]; /* where costs are read, ascending */
   size_t npoints;                 /* entries in points */
-  size_t made[BENCH_MAX_LIBS];    /* segments each library has created so far */
-  char (*names)[BENCH_NAME_SIZE]; /* names[l * n + i]: library l's segment i */
-  bench_seg *segs;                /* the open segments of the running round */
-  void **addrs;                   /* their attachments */
-  double *times;                  /* ns of each open+attach of the running round */
-  double *vals;                   /* vals[(l * npoints + p) * rounds + r]: cost at points[p] */
-  double *means;                  /* means[l * rounds + r]: mean cost over all n */
-  double *scratch;                /* room for n + 2 * rounds doubles */
+  double *times;                  /* the running round's open+attach times */
+  double *vals;                   /* vals[(p * npoints + i) * rounds + r] */
+  double *means;                  /* means[p * rounds + r]: mean over all take[p] */
+  double *scratch;                /* room for 3 * rounds doubles */
 } live_state;
 
-static void live_pick_points(live_state *st) {
-  size_t i;
+static void live_add_point(live_state *st, size_t at) {
+  size_t i, j;
 
-  st->npoints = 0;
-  for (i = 0; i < sizeof live_default_points / sizeof live_default_points[0]; i++)
-    if (live_default_points[i] <= st->n) st->points[st->npoints++] = live_default_points[i];
-  if (st->npoints == 0 || st->points[st->npoints - 1] != st->n) st->points[st->npoints++] = st->n;
+  for (i = 0; i < st->npoints && st->points[i] < at; i++) continue;
+  if ((i < st->npoints && st->points[i] == at) || st->npoints == LIVE_MAX_POINTS) return;
+  for (j = st->npoints; j > i; j--) st->points[j] = st->points[j - 1];
+  st->points[i] = at;
+  st->npoints++;
+}
+
+/* Who takes part, with how many segments; the points to read. */
+static void live_plan(const bench_run *run, live_state *st) {
+  size_t p, i;
+
+  for (p = 0; p < run->nparts; p++) {
+    st->take[p] = 0;
+    if (!(run->parts[p].roles & BENCH_ROLE_LIVE)) continue;
+    st->take[p] = bench_part_capacity(run, p, st->n, st->why[p], sizeof st->why[p]);
+    if (st->take[p] < LIVE_LEAST) {
+      printf("note: %s takes no part in the live measurement: %s\n", run->parts[p].name,
+             st->why[p]);
+      st->take[p] = 0;
+    }
+  }
+  for (i = 0; i < sizeof live_points_all / sizeof live_points_all[0]; i++)
+    if (live_points_all[i] <= st->n) live_add_point(st, live_points_all[i]);
+  live_add_point(st, st->n);
+  for (p = 0; p < run->nparts; p++)
+    if (st->take[p] > 0) live_add_point(st, st->take[p]);
 }
 
 static int live_alloc(const bench_run *run, live_state *st) {
-  const size_t nl = run->nlibs, n = st->n, r = st->rounds;
-  size_t l, i;
+  const size_t np = run->nparts, r = st->rounds;
 
-  st->names = calloc(nl * n, sizeof *st->names);
-  st->segs = calloc(n, sizeof *st->segs);
-  st->addrs = calloc(n, sizeof *st->addrs);
-  st->times = calloc(n, sizeof *st->times);
-  st->vals = calloc(nl * st->npoints * r, sizeof *st->vals);
-  st->means = calloc(nl * r, sizeof *st->means);
-  st->scratch = calloc(n + 2 * r, sizeof *st->scratch);
-  if (st->names == NULL || st->segs == NULL || st->addrs == NULL || st->times == NULL ||
-      st->vals == NULL || st->means == NULL || st->scratch == NULL) {
-    fprintf(stderr, "bench: out of memory for %zu live segments\n", n);
+  st->times = calloc(st->n, sizeof *st->times);
+  st->vals = calloc(np * st->npoints * r, sizeof *st->vals);
+  st->means = calloc(np * r, sizeof *st->means);
+  st->scratch = calloc(3 * r, sizeof *st->scratch);
+  if (st->times == NULL || st->vals == NULL || st->means == NULL || st->scratch == NULL) {
+    fprintf(stderr, "bench: out of memory for %zu live segments\n", st->n);
     return -1;
   }
-  for (l = 0; l < nl; l++)
-    for (i = 0; i < n; i++) bench_name(st->names[l * n + i], run->libs[l], "live", i);
   return 0;
 }
 
-/* Removes every segment the libraries created, then frees the state. */
-static void live_free(const bench_run *run, live_state *st) {
-  size_t l, i;
-
-  for (l = 0; l < run->nlibs; l++)
-    for (i = 0; i < st->made[l]; i++) (void)run->libs[l]->remove(st->names[l * st->n + i]);
-  free(st->names);
-  free(st->segs);
-  free(st->addrs);
+static void live_free(live_state *st) {
   free(st->times);
   free(st->vals);
   free(st->means);
   free(st->scratch);
 }
 
-/* Creates library l's n segments, closing each at once. */
-static int live_create_all(const bench_run *run, live_state *st, size_t l) {
-  const bench_lib *lib = run->libs[l];
+/* ---- Rounds ---- */
+
+/* Runs round r of participant p and records its figures. */
+static int live_round(const bench_run *run, live_state *st, size_t p, size_t r) {
+  const size_t n = st->take[p];
+  double total = 0, *scratch;
   size_t i;
 
-  for (i = 0; i < st->n && !bench_stopped; i++) {
-    const char *name = st->names[l * st->n + i];
-    bench_seg seg;
-    if (lib->create(name, LIVE_SIZE, &seg) != 0) return bench_failed(lib, "create", name);
-    st->made[l] = i + 1;
-    if (lib->close(&seg) != 0) return bench_failed(lib, "close", name);
-  }
-  return 0;
-}
-
-/* ---- One round ---- */
-
-/* Detaches and closes the first `count` segments of the round. */
-static int live_release(const bench_lib *lib, live_state *st, const char (*names)[BENCH_NAME_SIZE],
-                        size_t count) {
-  int rv = 0;
-  size_t i;
-
-  for (i = 0; i < count; i++) {
-    if (lib->detach(&st->segs[i], st->addrs[i]) != 0 && rv == 0)
-      rv = bench_failed(lib, "detach", names[i]);
-    if (lib->close(&st->segs[i]) != 0 && rv == 0) rv = bench_failed(lib, "close", names[i]);
-  }
-  return rv;
-}
-
-/* Opens and attaches library l's segments one by one, timing each; then
- * releases them all and records round r's figures. */
-static int live_round(const bench_run *run, live_state *st, size_t l, size_t r) {
-  const bench_lib *lib = run->libs[l];
-  const char(*names)[BENCH_NAME_SIZE] = (const char(*)[BENCH_NAME_SIZE])(st->names + l * st->n);
-  double total = 0;
-  size_t i, p;
-  int rv = 0;
-
-  for (i = 0; i < st->n && !bench_stopped; i++) {
-    uint64_t start = bench_now_ns();
-    if (lib->open(names[i], LIVE_SIZE, &st->segs[i]) != 0) {
-      rv = bench_failed(lib, "open", names[i]);
-      break;
-    }
-    st->addrs[i] = lib->attach(&st->segs[i]);
-    st->times[i] = (double)(bench_now_ns() - start);
-    if (st->addrs[i] == NULL) {
-      rv = bench_failed(lib, "attach", names[i]);
-      (void)lib->close(&st->segs[i]);
-      break;
-    }
-    total += st->times[i];
-  }
-  if (live_release(lib, st, names, i) != 0) rv = -1;
-  if (rv != 0 || bench_stopped) return rv;
-  for (p = 0; p < st->npoints; p++) {
-    size_t at = st->points[p], w = at / 2 < LIVE_WINDOW_MAX ? at / 2 : LIVE_WINDOW_MAX;
+  if (bench_part_live(run, p, n, st->times) != 0) return -1;
+  scratch = malloc(LIVE_WINDOW_MAX * sizeof *scratch);
+  if (scratch == NULL) return -1;
+  for (i = 0; i < n; i++) total += st->times[i];
+  for (i = 0; i < st->npoints && st->points[i] <= n; i++) {
+    size_t at = st->points[i], w = at / 2 < LIVE_WINDOW_MAX ? at / 2 : LIVE_WINDOW_MAX;
     bench_summary s;
     if (w == 0) w = 1;
-    bench_summarize(st->times + at - w, w, st->scratch, &s);
-    st->vals[(l * st->npoints + p) * st->rounds + r] = s.p50;
+    bench_summarize(st->times + at - w, w, scratch, &s);
+    st->vals[(p * st->npoints + i) * st->rounds + r] = s.p50;
   }
-  st->means[l * st->rounds + r] = total / (double)st->n;
+  st->means[p * st->rounds + r] = total / (double)n;
+  free(scratch);
   return 0;
 }
 
 /* ---- Output ---- */
 
-/* Summarizes the series v[l * stride .. + rounds) of every library at one
- * point: table cells into med[], CSV rows. */
-static void live_point(const bench_run *run, live_state *st, const double *v, size_t stride,
-                       const char *point, size_t samples, double *med) {
-  double *ratios = st->scratch + st->rounds;
-  bench_summary pairs;
-  bench_row row = {"live", LIVE_SIZE, point, NULL, {0, 0, 0}, st->rounds, samples, 0, NULL, 0};
-  size_t l, r;
+/* Participant p's values at point i over the rounds, or NULL if it has none. */
+static const double *live_series(const live_state *st, size_t p, size_t i) {
+  if (p == BENCH_NONE || st->take[p] == 0) return NULL;
+  if (i == st->npoints) return st->means + p * st->rounds;
+  return st->points[i] <= st->take[p] ? st->vals + (p * st->npoints + i) * st->rounds : NULL;
+}
 
-  for (l = 0; l < run->nlibs; l++) {
-    row.lib = run->libs[l]->name;
-    bench_summarize(v + l * stride, st->rounds, st->scratch, &row.ns);
-    med[l] = row.ns.p50;
-    if (l > 0) {
-      for (r = 0; r < st->rounds; r++) ratios[r] = v[l * stride + r] / v[r];
-      bench_summarize(ratios, st->rounds, st->scratch, &pairs);
-      row.ratio = med[l] / med[0];
+/* The series of p's reference `ref` at point i, or NULL. Means are compared
+ * only between libraries that held as many segments. */
+static const double *live_ref_series(const live_state *st, size_t p, size_t ref, size_t i) {
+  if (ref == BENCH_NONE || (i == st->npoints && st->take[ref] != st->take[p])) return NULL;
+  return live_series(st, ref, i);
+}
+
+/* x_r / ref_r round by round (1 without a reference), into out. */
+static void live_norm(const live_state *st, const double *x, const double *ref, double *out) {
+  size_t r;
+
+  for (r = 0; r < st->rounds; r++) out[r] = ref != NULL ? x[r] / ref[r] : 1;
+}
+
+/* The median over the rounds of a series; 1 for a missing series (no
+ * reference: a ratio of 1). */
+static double live_median(live_state *st, const double *v) {
+  bench_summary s;
+
+  if (v == NULL) return 1;
+  bench_summarize(v, st->rounds, st->scratch + 2 * st->rounds, &s);
+  return s.p50;
+}
+
+/* The subject against participant p at point i: (s / s's raw) over (p /
+ * p's raw), round by round, as a CSV row. Returns the median. */
+static double live_versus_row(const bench_run *run, live_state *st, size_t i, size_t p,
+                              const char *point) {
+  const size_t s = run->subject, rr = st->rounds;
+  const double *sv = live_series(st, s, i), *v = live_series(st, p, i);
+  const double *srv = live_ref_series(st, s, bench_ref_of(run, s, "raw"), i);
+  const double *rv = live_ref_series(st, p, bench_ref_of(run, p, "raw"), i);
+  double *a = st->scratch, *b = st->scratch + rr;
+  bench_summary q;
+  bench_row row = {.table = "live-versus",
+                   .workload = "live",
+                   .size = 4 * BENCH_KIB,
+                   .point = point,
+                   .lib = run->parts[s].name,
+                   .ref = run->parts[p].name,
+                   .samples = rr,
+                   .pairs = &q};
+  size_t r;
+
+  live_norm(st, sv, srv, a);
+  live_norm(st, v, rv, b);
+  for (r = 0; r < rr; r++) b[r] = a[r] / b[r];
+  bench_summarize(b, rr, st->scratch + 2 * rr, &q);
+  row.ratio =
+      (live_median(st, sv) / live_median(st, srv)) / (live_median(st, v) / live_median(st, rv));
+  bench_csv_row(run, &row);
+  return q.p50;
+}
+
+/* The CSV rows of point i (npoints: the mean) for every participant, and
+ * the subject against each. med[p] receives each participant's median,
+ * vs[p] the subject against it (0: none). */
+static void live_point_rows(const bench_run *run, live_state *st, size_t i, double *med,
+                            double *vs) {
+  const size_t rr = st->rounds;
+  char point[32];
+  size_t p;
+
+  if (i == st->npoints)
+    (void)snprintf(point, sizeof point, "mean");
+  else
+    (void)snprintf(point, sizeof point, "N=%zu", st->points[i]);
+  for (p = 0; p < run->nparts; p++) {
+    const double *v = live_series(st, p, i), *rv;
+    size_t ref = bench_ref_of(run, p, "raw");
+    bench_summary pairs;
+    bench_row row = {.table = "live",
+                     .workload = "live",
+                     .size = 4 * BENCH_KIB,
+                     .point = point,
+                     .lib = run->parts[p].name,
+                     .ref = "",
+                     .samples = rr};
+    med[p] = vs[p] = 0;
+    if (v == NULL) continue;
+    if (i == st->npoints)
+      row.iters = st->take[p];
+    else
+      row.iters = st->points[i] / 2 < LIVE_WINDOW_MAX ? st->points[i] / 2 : LIVE_WINDOW_MAX;
+    bench_summarize(v, rr, st->scratch + 2 * rr, &row.ns);
+    med[p] = row.ns.p50;
+    rv = live_ref_series(st, p, ref, i);
+    if (rv != NULL) {
+      live_norm(st, v, rv, st->scratch);
+      bench_summarize(st->scratch, rr, st->scratch + 2 * rr, &pairs);
+      row.ref = run->parts[ref].name;
+      row.ratio = row.ns.p50 / live_median(st, rv);
       row.pairs = &pairs;
     }
     bench_csv_row(run, &row);
+    if (live_series(st, run->subject, i) != NULL && p != run->subject && !run->parts[p].shadow &&
+        (i < st->npoints || st->take[p] == st->take[run->subject]))
+      vs[p] = live_versus_row(run, st, i, p, point);
   }
 }
 
-static void live_print(const bench_run *run, live_state *st) {
-  double med[LIVE_MAX_POINTS + 1][BENCH_MAX_LIBS];
-  char point[32];
-  size_t l, p, last = st->npoints - 1;
+/* The table's columns: the shown points up to n, and n itself. */
+static size_t live_columns(const live_state *st, size_t *cols) {
+  size_t i, j, nc = 0;
 
-  for (p = 0; p < st->npoints; p++) {
-    (void)snprintf(point, sizeof point, "N=%zu", st->points[p]);
-    live_point(run, st, st->vals + p * st->rounds, st->npoints * st->rounds, point,
-               st->points[p] / 2 < LIVE_WINDOW_MAX ? st->points[p] / 2 : LIVE_WINDOW_MAX, med[p]);
-  }
-  live_point(run, st, st->means, st->rounds, "mean", st->n, med[st->npoints]);
+  for (j = 0; j < sizeof live_points_shown / sizeof live_points_shown[0]; j++)
+    for (i = 0; i < st->npoints; i++)
+      if (st->points[i] == live_points_shown[j]) cols[nc++] = i;
+  for (i = 0; i < st->npoints; i++)
+    if (st->points[i] == st->n && (nc == 0 || cols[nc - 1] != i)) cols[nc++] = i;
+  return nc;
+}
+
+/* The last point at which p has a value. */
+static size_t live_last(const live_state *st, size_t p) {
+  size_t i = 0;
+
+  while (i + 1 < st->npoints && st->points[i + 1] <= st->take[p]) i++;
+  return i;
+}
+
+static void live_print(const bench_run *run, live_state *st, double (*med)[BENCH_MAX_PARTS]) {
+  size_t cols[LIVE_MAX_POINTS], nc = live_columns(st, cols), c, p;
+  char head[32];
+
   printf(
       "\nLive segments: open+attach one more 4 KiB segment while the others stay open and\n"
       "attached. ns: median of the segments just before N, median of %zu rounds; mean: over\n"
-      "all %zu segments. Libraries alternate round by round.\n%-10s",
-      st->rounds, st->n, "library");
-  for (p = 0; p < st->npoints; p++) {
-    (void)snprintf(point, sizeof point, "N=%zu ns", st->points[p]);
-    printf(" %12s", point);
+      "all segments; growth: the cost at the library's last N over its cost at N=%zu.\n"
+      "prshm/X rows: prshm's ratio to raw over X's ratio to its own process's raw, median of\n"
+      "the rounds.\n%-10s",
+      st->rounds, st->points[0], "library");
+  for (c = 0; c < nc; c++) {
+    (void)snprintf(head, sizeof head, "N=%zu ns", st->points[cols[c]]);
+    printf(" %11s", head);
   }
-  printf(" %8s %10s\n", "growth", "mean ns");
-  for (l = 0; l < run->nlibs; l++) {
-    printf("%-10s", run->libs[l]->name);
-    for (p = 0; p < st->npoints; p++) printf(" %12.0f", med[p][l]);
-    printf(" %7.2fx %10.0f\n", med[last][l] / med[0][l], med[st->npoints][l]);
+  printf(" %8s %9s  %s\n", "growth", "mean ns", "limit");
+  for (p = 0; p < run->nparts; p++) {
+    size_t last = live_last(st, p);
+    if (st->take[p] == 0) continue;
+    printf("%-10s", run->parts[p].name);
+    for (c = 0; c < nc; c++) {
+      if (med[cols[c]][p] > 0)
+        printf(" %11.0f", med[cols[c]][p]);
+      else
+        printf(" %11s", "-");
+    }
+    printf(" %7.2fx %9.0f", med[last][p] / med[0][p], med[st->npoints][p]);
+    if (st->take[p] < st->n)
+      printf("  %zu segments (N=%zu: %.0f ns): %s", st->take[p], st->take[p], med[last][p],
+             st->why[p]);
+    printf("\n");
   }
-  for (l = 1; l < run->nlibs; l++) {
-    (void)snprintf(point, sizeof point, "%s/%s", run->libs[l]->name, run->libs[0]->name);
-    printf("%-10s", point);
-    for (p = 0; p < st->npoints; p++) printf(" %12.3f", med[p][l] / med[p][0]);
-    printf(" %8s %10.3f\n", "", med[st->npoints][l] / med[st->npoints][0]);
+}
+
+/* The subject's rows against each library, and its verdict. */
+static void live_print_versus(const bench_run *run, live_state *st, double (*med)[BENCH_MAX_PARTS],
+                              double (*vs)[BENCH_MAX_PARTS]) {
+  size_t cols[LIVE_MAX_POINTS], nc = live_columns(st, cols), c, p, s = run->subject, last;
+  char head[2 * sizeof run->parts[0].name + 2];
+
+  if (s == BENCH_NONE || st->take[s] == 0) return;
+  for (p = 0; p < run->nparts; p++) {
+    if (p == s || st->take[p] == 0 || run->parts[p].shadow) continue;
+    (void)snprintf(head, sizeof head, "%s/%s", run->parts[s].name, run->parts[p].name);
+    printf("%-10s", head);
+    for (c = 0; c < nc; c++) {
+      if (vs[cols[c]][p] > 0)
+        printf(" %11.3f", vs[cols[c]][p]);
+      else
+        printf(" %11s", "-");
+    }
+    if (vs[st->npoints][p] > 0)
+      printf(" %8s %9.3f\n", "", vs[st->npoints][p]);
+    else
+      printf(" %8s %9s\n", "", "-");
   }
-  for (l = 1; l < run->nlibs && last > 0; l++) {
-    double growth = med[last][l] / med[0][l];
-    printf(
-        "verdict: %s's cost at N=%zu is %.2fx its cost at N=%zu (%s: %.2fx): %s "
-        "(criterion: at most %.2fx)\n",
-        run->libs[l]->name, st->points[last], growth, st->points[0], run->libs[0]->name,
-        med[last][0] / med[0][0], growth <= LIVE_FLAT ? "flat" : "grows", LIVE_FLAT);
-  }
-  fflush(stdout);
+  last = live_last(st, s);
+  printf("verdict: %s's cost at N=%zu is %.2fx its cost at N=%zu: %s (criterion: at most %.2fx)\n",
+         run->parts[s].name, st->points[last], med[last][s] / med[0][s], st->points[0],
+         med[last][s] / med[0][s] <= LIVE_FLAT ? "flat" : "grows", LIVE_FLAT);
 }
 
 /* ---- bench_live ---- */
 
-int bench_live(const bench_run *run) {
+int bench_live(bench_run *run) {
+  double med[LIVE_MAX_POINTS + 1][BENCH_MAX_PARTS], vs[LIVE_MAX_POINTS + 1][BENCH_MAX_PARTS];
+  size_t list[BENCH_MAX_PARTS], np = 0, r, j, i, p;
   live_state st;
-  size_t l, r, j;
   int rv = -1;
 
   memset(&st, 0, sizeof st);
-  st.n = live_fd_room(run->opts->live);
+  st.n = bench_fd_room(run->opts->live);
   st.rounds = run->opts->rounds;
-  if (st.n == 0) return 0;
-  live_pick_points(&st);
-  if (live_alloc(run, &st) != 0) goto out;
-  for (l = 0; l < run->nlibs; l++)
-    if (live_create_all(run, &st, l) != 0) goto out;
+  if (st.n < run->opts->live)
+    printf("note: RLIMIT_NOFILE's hard limit leaves room for %zu live segments, not %zu\n", st.n,
+           run->opts->live);
+  if (st.n < LIVE_LEAST) return 0;
+  live_plan(run, &st);
+  for (p = 0; p < run->nparts; p++)
+    if (st.take[p] > 0) list[np++] = p;
+  if (np == 0 || live_alloc(run, &st) != 0) goto out;
   for (r = 0; r < st.rounds; r++)
-    for (j = 0; j < run->nlibs; j++)
-      if (bench_stopped || live_round(run, &st, (r + j) % run->nlibs, r) != 0) goto out;
-  live_print(run, &st);
+    for (j = 0; j < np; j++)
+      if (bench_stopped || live_round(run, &st, list[(r + j) % np], r) != 0) goto out;
+  for (i = 0; i <= st.npoints; i++) live_point_rows(run, &st, i, med[i], vs[i]);
+  live_print(run, &st, med);
+  live_print_versus(run, &st, med, vs);
+  fflush(stdout);
   rv = 0;
-
 out:
-  live_free(run, &st);
+  live_free(&st);
   return bench_stopped ? 0 : rv;
 }

@@ -1,23 +1,103 @@
 #!/usr/bin/env bash
-# Builds prshm in Release (build-bench/) and runs the benchmark: prshm
-# beside the raw system calls, in one run, printed as ratios. Options go to
-# the benchmark (see bench/README.md), e.g.
+# Builds prshm and its benchmark in Release (build-bench/) and runs it:
+# prshm beside the raw system calls, System V, APR, Boost.Interprocess and
+# NSPR, in one run, printed as ratios (docs/benchmarks.md tells how to read
+# them). Peers whose packages are missing are left out (configure says
+# which; scripts/install-deps.sh installs them).
 #
-#   scripts/bench.sh                  the full run (about a minute)
-#   scripts/bench.sh --only open      only the open workloads
+#   scripts/bench.sh                  the full run (a few minutes): table, CSV, charts
 #   scripts/bench.sh --quick          a few batches: checks that it runs
+#   scripts/bench.sh --only open      any option of prshm_bench (see --help)
+#   scripts/bench.sh --syscalls       system calls per operation of each library
+#   scripts/bench.sh --reference      the full run, written to docs/bench/ as the
+#                                     committed reference (reference.csv, .txt, PNGs)
 #
-# The CSV of the run lands in build-bench/bench.csv unless --csv is given.
+# Results land in build-bench/results/ (--out DIR to choose): bench.txt (the
+# tables), bench.csv, and the charts of scripts/plot-bench.sh when gnuplot
+# is installed; --syscalls writes syscalls.md there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+out=build-bench/results
+base=bench
+mode=run
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --syscalls) mode=syscalls; shift ;;
+    --reference) out=docs/bench; base=reference; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
 
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPRSHM_WERROR=ON -DPRSHM_BENCH=ON \
-  -DPRSHM_TESTS=OFF -DPRSHM_EXAMPLES=OFF -DPRSHM_TOOLS=OFF >/dev/null
+  -DPRSHM_TESTS=OFF -DPRSHM_EXAMPLES=OFF -DPRSHM_TOOLS=OFF | grep 'prshm bench' || true
 cmake --build build-bench -j"$jobs" --target prshm_bench >/dev/null
+bin=build-bench/bench
+mkdir -p "$out"
 
-csv=(--csv build-bench/bench.csv)
-for arg in "$@"; do
-  [ "$arg" = "--csv" ] && csv=()
+# ---- System calls per operation: strace -c over N and 2N iterations ----
+# Start-up, the segment an open workload prepares and the exit cancel in
+# the difference, which leaves the calls of N iterations.
+count_calls() { # binary library workload size iterations -> "name calls" lines
+  local log
+  log=$(mktemp)
+  strace -f -c -o "$log" "$1" --exercise "$2" --only "=$3" --size "$4" --iters "$5" >/dev/null
+  awk '/^-+ /{sep++; next} sep == 1 && NF >= 5 {print $NF, $4}' "$log"
+  rm -f "$log"
+}
+
+# The order in which a create cycle makes its calls, to list them so.
+call_order="openat open newfstatat fstat stat read lseek fchmod ftruncate fallocate flock linkat
+shmget mmap shmat shmdt munmap close shmctl unlink"
+
+per_op() { # binary library workload size -> "total: name n, ..." per iteration
+  local n=200
+  join -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(count_calls "$@" $n | sort) \
+    <(count_calls "$@" $((2 * n)) | sort) |
+    awk -v n=$n -v order="$call_order" '
+      BEGIN { k = split(order, o, " "); for (i = 1; i <= k; i++) rank[o[i]] = i }
+      {d = ($3 - $2) / n; if (d > 0.004) printf "%d %s %.2f\n", ($1 in rank ? rank[$1] : 99), $1, d}' |
+    sort -n | cut -d' ' -f2- |
+    awk '{v = $2 + 0; t += v; s = s (s == "" ? "" : ", ") $1 (v == 1 ? "" : " " ($2 == int($2) ? int($2) : $2))}
+         END {printf "%s: %s", (t == int(t) ? int(t) : sprintf("%.2f", t)), s}'
+}
+
+if [ "$mode" = syscalls ]; then
+  command -v strace >/dev/null || { echo "bench.sh: strace is not installed" >&2; exit 1; }
+  libs=$("$bin/prshm_bench" --quick --live 0 --only =open --size 4K --no-peer |
+    sed -n 's/^libraries: //p')
+  {
+    echo "| library | open, attach, detach, close | create, attach, detach, close, delete |"
+    echo "|---|---|---|"
+    for lib in $libs; do
+      [ "$lib" = anon ] && continue
+      echo "| $lib | $(per_op "$bin/prshm_bench" "$lib" open 4K) | $(per_op "$bin/prshm_bench" "$lib" create 4K) |"
+    done
+    if [ -x "$bin/prshm_bench_nspr" ]; then
+      echo "| nspr | $(per_op "$bin/prshm_bench_nspr" nspr open 4K) | $(per_op "$bin/prshm_bench_nspr" nspr create 4K) |"
+    fi
+  } | tee "$out/syscalls.md"
+  echo "bench.sh: system calls per operation (4 KiB; total: calls) in $out/syscalls.md"
+  exit 0
+fi
+
+# ---- The run ----
+csv=(--csv "$out/$base.csv")
+for arg in "${args[@]+"${args[@]}"}"; do
+  case "$arg" in
+    --csv) csv=() ;;
+    --help | -h) exec "$bin/prshm_bench" --help ;;
+  esac
 done
-exec build-bench/bench/prshm_bench "${csv[@]}" "$@"
+rc=0
+"$bin/prshm_bench" "${csv[@]+"${csv[@]}"}" "${args[@]+"${args[@]}"}" | tee "$out/$base.txt" || rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"
+if [ ${#csv[@]} -gt 0 ]; then
+  if command -v gnuplot >/dev/null; then
+    scripts/plot-bench.sh "$out/$base.csv" "$out"
+  else
+    echo "bench.sh: gnuplot is not installed: no charts"
+  fi
+fi

@@ -1,6 +1,10 @@
 # bench.smoke: the benchmark runs to the end. A --quick run (a few batches,
-# 1000 live segments) must exit 0 and print every row of its tables; its
+# 300 live segments) must exit 0 and print every row of its tables, for
+# prshm and for every library the build found (the peers are optional: the
+# run lists its libraries, and each listed one must have its rows); its
 # timings are never checked, since speed is never judged by a timed test.
+# Then --exercise, which scripts/bench.sh --syscalls runs under strace,
+# must run one library alone.
 #
 # This file has two roles. Included by tests/CMakeLists.txt, it registers
 # the test. Run with `cmake -P` (which is what the test does), it runs the
@@ -8,9 +12,9 @@
 # ignore the exit code, so a crash or a sanitizer report after the table
 # would pass unseen.
 #
-# Label novalgrind: the run maps 64 MiB segments and opens 1000 live
-# segments, which takes minutes under memcheck and checks nothing the unit
-# tests do not already check there.
+# Label novalgrind: the run maps 64 MiB segments and opens hundreds of live
+# segments in several libraries, which takes minutes under memcheck and
+# checks nothing the unit tests do not already check there.
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   if(PRSHM_BENCH AND NOT WIN32 AND EXISTS ${PROJECT_SOURCE_DIR}/bench/CMakeLists.txt)
     add_test(NAME bench.smoke
@@ -28,15 +32,37 @@ message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "prshm_bench --quick exited with ${rc}")
 endif()
-# Every workload's row, the live table's prshm row, and the final line.
-foreach(row "open +4 KiB +prshm" "open\\+touch +4 KiB +prshm" "open +64 MiB +prshm"
-            "open\\+touch +64 MiB +prshm" "create +4 KiB +prshm" "create\\+touch +4 KiB +prshm"
-            "create +64 MiB +prshm" "create\\+touch +64 MiB +prshm" "\nprshm +[0-9]+ +[0-9]+"
-            "bench: done, 9 measurements complete")
+if(NOT err STREQUAL "")
+  message(FATAL_ERROR "prshm_bench --quick wrote to stderr")
+endif()
+
+# prshm's row in every workload, its live row, the versus table, the end.
+set(rows "open +4 KiB +prshm" "open\\+touch +4 KiB +prshm" "open +64 MiB +prshm"
+         "open\\+touch +64 MiB +prshm" "create +4 KiB +prshm" "create\\+touch +4 KiB +prshm"
+         "create +64 MiB +prshm" "create\\+touch +64 MiB +prshm" "first-touch +16 MiB +prshm"
+         "first-touch +16 MiB +anon" "\nprshm +[0-9]+ +[0-9]+" "\nprshm against each library"
+         "bench: done, 10 measurements complete")
+# Every library the run lists: a create row (anon: first touch), a live row.
+if(NOT out MATCHES "\nlibraries:([^\n]*)")
+  message(FATAL_ERROR "prshm_bench --quick listed no libraries")
+endif()
+string(REGEX REPLACE "^ +" "" libs "${CMAKE_MATCH_1}")
+string(REPLACE " " ";" libs "${libs}")
+foreach(lib ${libs})
+  if(lib MATCHES "^anon")
+    list(APPEND rows "\nfirst-touch +16 MiB +${lib} ")
+  else()
+    list(APPEND rows "\ncreate +4 KiB +${lib} +[0-9]+ " "\n${lib} +[0-9]+ +[0-9]+")
+  endif()
+endforeach()
+foreach(row ${rows})
   if(NOT out MATCHES "${row}")
     message(FATAL_ERROR "prshm_bench --quick printed no row matching '${row}'")
   endif()
 endforeach()
-if(NOT err STREQUAL "")
-  message(FATAL_ERROR "prshm_bench --quick wrote to stderr")
+
+execute_process(COMMAND ${PRSHM_BENCH_EXE} --exercise prshm --iters 3 --only =create --size 4K
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out STREQUAL "" OR NOT err STREQUAL "")
+  message(FATAL_ERROR "prshm_bench --exercise exited with ${rc}: ${out}${err}")
 endif()
