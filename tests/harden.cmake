@@ -1,0 +1,25 @@
+# Labels for the hardening tests (test_unix_limits.c, test_unix_killpoints.c,
+# test_unix_security.c) that cannot run under every memory checker; each
+# with its reason. scripts/test.sh skips nosan under ASan/TSan and
+# novalgrind under valgrind.
+if(NOT WIN32)
+  # valgrind keeps its own table of the client's mappings, smaller than the
+  # kernel's vm.max_map_count (65530): it aborts ("VG_N_SEGMENTS is too
+  # low") long before the kernel refuses a mapping, which is what this
+  # test is about. The RLIMIT_AS case checks the same error path under
+  # valgrind.
+  set_tests_properties(unix_limits.map_count_limit PROPERTIES LABELS "unix_limits;novalgrind")
+  # valgrind refuses a 1 TiB mapping with EINVAL where the kernel accepts it
+  # (or would say ENOMEM); the reserved 1 TiB create is still checked
+  # under valgrind by unix_limits.larger_than_memory.
+  set_tests_properties(unix_limits.larger_than_memory_sparse PROPERTIES
+    LABELS "unix_limits;novalgrind")
+endif()
+
+# The kill-point test's last case runs the prshm command's prune (built after
+# tests/, hence the generator expression). Without it the case skips.
+if(TARGET test_unix_killpoints AND PRSHM_TOOLS AND NOT WIN32)
+  add_dependencies(test_unix_killpoints prshm_tool)
+  target_compile_definitions(test_unix_killpoints PRIVATE
+    PRSHM_TOOL_PATH="$<TARGET_FILE:prshm_tool>")
+endif()
