@@ -94,10 +94,12 @@ typedef struct PRSharedMemory PRSharedMemory;
  *   PR_FILE_TOO_BIG_ERROR      size beyond what the system can hold.
  *   PR_PROC_DESC_TABLE_FULL_ERROR / PR_SYS_DESC_TABLE_FULL_ERROR
  *                              no file descriptor left (process / system).
- *   PR_FILE_IS_BUSY_ERROR      the segment is held exclusively by another
- *                              process (a tool removing it), or is still
- *                              size 0 after a bounded wait (a creator that
- *                              is not prshm, or that died).
+ *   PR_FILE_IS_BUSY_ERROR      another process holds the segment
+ *                              exclusively for longer than a bounded wait
+ *                              (a tool's lease or lock while it checks or
+ *                              removes it), or it is still size 0 after a
+ *                              bounded wait (a creator that is not prshm,
+ *                              or a portable-backend creator that died).
  *   PR_INVALID_STATE_ERROR     the native name is taken by something that is
  *                              not a segment (a directory, a FIFO).
  *   PR_LOOP_ERROR              the native name is a symbolic link.
