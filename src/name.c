@@ -63,31 +63,43 @@ long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t ou
   return (long)len;
 }
 
-static int name_plain(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
-}
+/* 1 for the bytes a readable key keeps as themselves: [A-Za-z0-9._-]. A
+ * table, because every open encodes its name byte by byte. */
+static const unsigned char name_plain_bytes[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
-/* The length of the readable body of `resolved` (which starts with '/'). */
-static size_t name_body_len(const char *resolved) {
-  const unsigned char *p = (const unsigned char *)resolved + 1;
-  size_t n = 0;
+static int name_plain(unsigned char c) { return name_plain_bytes[c]; }
 
-  for (; *p != '\0'; p++) n += (name_plain(*p) || *p == '/') ? 1 : 3;
-  return n;
-}
-
-static size_t name_encode_readable(const char *resolved, char *out) {
+/* Writes the readable key of `resolved` (which starts with '/') into out,
+ * in one pass; returns its length, or 0 as soon as it would pass `limit`
+ * bytes (out then holds a partial key, which the caller overwrites). */
+static size_t name_encode_readable(const char *resolved, size_t limit, char *out) {
   const unsigned char *p = (const unsigned char *)resolved + 1;
   size_t n = PRSHM__KEY_PREFIX_LEN;
 
   memcpy(out, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN);
   for (; *p != '\0'; p++) {
-    if (*p == '/') {
-      out[n++] = ':';
-    } else if (name_plain(*p)) {
-      out[n++] = (char)*p;
+    if (name_plain(*p) || *p == '/') {
+      if (n + 1 > limit) return 0;
+      out[n++] = *p == '/' ? ':' : (char)*p;
     } else {
+      if (n + 3 > limit) return 0;
       out[n++] = '%';
       out[n++] = name_hex[*p >> 4];
       out[n++] = name_hex[*p & 15];
@@ -114,9 +126,8 @@ static size_t name_encode_hashed(const char *resolved, char *out) {
 }
 
 size_t prshm__name_encode(const char *resolved, size_t limit, char *out) {
-  if (PRSHM__KEY_PREFIX_LEN + name_body_len(resolved) <= limit)
-    return name_encode_readable(resolved, out);
-  return name_encode_hashed(resolved, out);
+  size_t n = name_encode_readable(resolved, limit, out);
+  return n != 0 ? n : name_encode_hashed(resolved, out);
 }
 
 static int name_hex_value(char c) {
