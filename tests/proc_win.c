@@ -8,6 +8,7 @@
  * that none is).
  */
 #include <windows.h>
+#include <winternl.h>
 
 #include "runner.h"
 #include "win.h"
@@ -83,47 +84,38 @@ int t_wait(t_proc p) {
 
 void t_kill(t_proc p) { (void)TerminateProcess((HANDLE)p.id, 137); }
 
-/* One entry of SystemExtendedHandleInformation (64). */
-typedef struct proc_handle_entry {
-  PVOID object;     /* the kernel object */
-  ULONG_PTR pid;    /* the process holding the handle */
-  ULONG_PTR value;  /* the handle's value in that process */
-  ULONG access;     /* granted access */
-  USHORT backtrace; /* creator back-trace index */
-  USHORT type;      /* object type index */
-  ULONG attributes; /* handle attributes */
-  ULONG reserved;   /* padding */
-} proc_handle_entry;
+/* NtQueryObject's class ObjectTypeInformation, and the status it gives for
+ * a value that is not an open handle of this process. */
+#define PROC_OBJECT_TYPE_INFORMATION 2
+#define PROC_STATUS_INVALID_HANDLE ((LONG)0xC0000008)
 
-typedef struct proc_handle_info {
-  ULONG_PTR count;              /* entries that follow */
-  ULONG_PTR reserved;           /* padding */
-  proc_handle_entry handles[1]; /* every handle of the system */
-} proc_handle_info;
+/* Free handle slots in a row after which the scan of this process's handles
+ * stops (see t_open_descriptors). */
+#define PROC_HANDLE_GAP 1024
 
-typedef LONG(WINAPI *proc_query_fn)(ULONG what, PVOID buf, ULONG size, PULONG needed);
+typedef LONG(WINAPI *proc_query_object_fn)(HANDLE handle, ULONG what, PVOID buf, ULONG size,
+                                           PULONG needed);
 
-/* The system's table of every handle (SystemExtendedHandleInformation), in
- * a heap block to free; NULL if it cannot be read. */
-static proc_handle_info *proc_handle_table(void) {
-  proc_query_fn query = (proc_query_fn)(void (*)(void))GetProcAddress(
-      GetModuleHandleW(L"ntdll.dll"), "NtQuerySystemInformation");
-  ULONG size = 1 << 16, needed = 0;
-  proc_handle_info *info = NULL;
-  LONG status;
+/* What NtQueryObject says of a handle's type: the type's name first, then
+ * counters, then the name's characters, all in this one buffer. */
+typedef union proc_type_info {
+  UNICODE_STRING name; /* the type's name; its Buffer points further in */
+  ULONGLONG space[64]; /* room for the rest, 8-byte aligned */
+} proc_type_info;
 
-  if (query == NULL) return NULL;
-  for (;;) {
-    free(info);
-    info = malloc(size);
-    if (info == NULL) return NULL;
-    status = query(64, info, size, &needed);
-    if (status != (LONG)0xC0000004) break; /* STATUS_INFO_LENGTH_MISMATCH */
-    size = needed > size ? needed + 4096 : size * 2;
-  }
-  if (status == 0) return info;
-  free(info);
-  return NULL;
+/* Whether `handle` is open (1) or not (0) in this process, and whether its
+ * type is named `type` (*same); -1 if the question fails otherwise. */
+static int proc_handle_type(proc_query_object_fn query, HANDLE handle, const UNICODE_STRING *type,
+                            int *same) {
+  proc_type_info info;
+  ULONG needed = 0;
+  LONG status = query(handle, PROC_OBJECT_TYPE_INFORMATION, &info, (ULONG)sizeof info, &needed);
+
+  if (status == PROC_STATUS_INVALID_HANDLE) return 0;
+  if (status != 0) return -1;
+  *same =
+      info.name.Length == type->Length && memcmp(info.name.Buffer, type->Buffer, type->Length) == 0;
+  return 1;
 }
 
 /*
@@ -133,28 +125,58 @@ static proc_handle_info *proc_handle_table(void) {
  * object directory after the first named object) do not blur the count.
  * The type of a section is learnt from one made for the purpose.
  *
+ * Only this process is asked: handle values (multiples of 4) are tried in
+ * turn, each with NtQueryObject. Nothing tells where the table ends (and
+ * wine's GetProcessHandleCount says 0), so the scan stops after
+ * PROC_HANDLE_GAP free slots in a row. A new handle takes a free slot at or
+ * below the table's high-water mark, so that many free slots below a live
+ * handle need a process that once held over 1024 more handles than it
+ * holds now; no test comes near (the most, 200 segments open at once, is
+ * api.many_handles_open_and_close_leave_nothing).
+ *
+ * The system's table of every handle (NtQuerySystemInformation's
+ * SystemExtendedHandleInformation) would be one call, but wine 8's server
+ * crashes on it whenever another process has no handle yet (a process
+ * starting, such as a test that ctest -j2 starts beside this one): its loop
+ * over a table compares an unsigned index with the table's last index, -1
+ * when empty, and runs off the end. Every process of that server is then
+ * left without one, and one blocked in a wait hangs until ctest's timeout
+ * (docs/windows.md).
+ *
  * The handles prshm keeps so that segments live until deleted (one per
  * segment this process created, src/win/keep.c) stand for the segments
  * themselves, as the files in /dev/shm do on Unix, and are not counted; a
  * kept handle that prshm forgot without closing would still show.
  */
 long t_open_descriptors(void) {
+  proc_query_object_fn query = (proc_query_object_fn)(void (*)(void))GetProcAddress(
+      GetModuleHandleW(L"ntdll.dll"), "NtQueryObject");
   HANDLE probe = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 1, NULL);
-  proc_handle_info *info = probe != NULL ? proc_handle_table() : NULL;
-  const ULONG_PTR self = (ULONG_PTR)GetCurrentProcessId();
-  USHORT type = 0;
-  ULONG_PTR i;
+  WCHAR chars[64];
+  UNICODE_STRING type = {0, 0, chars};
+  proc_type_info info;
+  ULONG needed = 0;
+  ULONG_PTR value;
+  int gap, open = 0, same = 0;
   long n = -1;
 
-  if (info != NULL) {
-    for (i = 0; i < info->count; i++)
-      if (info->handles[i].pid == self && info->handles[i].value == (ULONG_PTR)probe)
-        type = info->handles[i].type;
-    for (i = 0, n = 0; type != 0 && i < info->count; i++)
-      if (info->handles[i].pid == self && info->handles[i].type == type) n++;
-    n = type != 0 ? n - 1 - (long)prshm__win_keep_count() : -1;
-    free(info);
+  if (query == NULL || probe == NULL) goto done;
+  if (query(probe, PROC_OBJECT_TYPE_INFORMATION, &info, (ULONG)sizeof info, &needed) != 0 ||
+      info.name.Length == 0 || info.name.Length > sizeof chars)
+    goto done;
+  memcpy(chars, info.name.Buffer, info.name.Length);
+  type.Length = type.MaximumLength = info.name.Length;
+  n = 0;
+  for (value = 4, gap = 0; gap < PROC_HANDLE_GAP; value += 4) {
+    open = proc_handle_type(query, (HANDLE)value, &type, &same);
+    if (open < 0) break;
+    gap = open ? 0 : gap + 1;
+    if (open && same) n++;
   }
+  /* Neither the probe nor the kept handles count. */
+  n = open >= 0 ? n - 1 - (long)prshm__win_keep_count() : -1;
+
+done:
   if (probe != NULL) CloseHandle(probe);
   if (n < 0) t_fail(__FILE__, __LINE__, "this process's handles cannot be counted");
   return n;

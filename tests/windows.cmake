@@ -1,6 +1,7 @@
 # The Windows suite under wine: one wine server, started before the first
 # test and stopped after the last (a CTest fixture), so that no test pays
-# for starting one or waits for one to go. The toolchain file
+# for starting one or waits for one to go. Stopping fails if that server
+# died during the run (tests/wine-server.sh). The toolchain file
 # (cmake/mingw-w64-x86_64.cmake) sets the emulator and PRSHM_WINE_ENV.
 if(WIN32 AND DEFINED PRSHM_WINE_ENV)
   find_program(PRSHM_WINESERVER NAMES wineserver64 wineserver PATHS /usr/lib/wine REQUIRED)
