@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
-scripts/install-deps.sh
+scripts/install-deps.sh core # the compiler and cmake; not the other parts' packages
 # Quiet when all goes well; the whole output when something does not.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -2,10 +2,16 @@
 # Installs, with apt, every Debian package listed in scripts/deps/*.txt that
 # is not installed yet. Each part of the project lists its own needs there.
 # Needs root (or sudo) only when something is missing.
+#
+#   scripts/install-deps.sh              every part's packages
+#   scripts/install-deps.sh core tool    only scripts/deps/core.txt and tool.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-wanted=$(cat scripts/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+lists=()
+for part in "$@"; do lists+=("scripts/deps/$part.txt"); done
+[ $# -eq 0 ] && lists=(scripts/deps/*.txt)
+wanted=$(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()
 for pkg in $wanted; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
