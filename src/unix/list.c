@@ -157,6 +157,19 @@ static PRStatus list_add(prshm_list *l, const char *fname, int kind, const struc
   return PR_SUCCESS;
 }
 
+/* Keeps one entry per name in a sorted listing. A directory holds a name
+ * once, but readdir() on a directory that changes while it is read (tmpfs
+ * under heavy creation and removal, seen in CI) may return a name more than
+ * once; the snapshot lists each segment once all the same. */
+static void list_drop_repeats(prshm_list *l) {
+  size_t from, to = 1;
+
+  for (from = 1; from < l->count; from++)
+    if (strcmp(l->entries[from].key, l->entries[to - 1].key) != 0)
+      l->entries[to++] = l->entries[from];
+  l->count = to;
+}
+
 /* Reads the directory: every regular file named as prshm names them.
  * Symbolic links and other objects are never prshm's and are skipped. */
 static PRStatus list_read_dir(prshm_list *l, const char *dir) {
@@ -174,8 +187,10 @@ static PRStatus list_read_dir(prshm_list *l, const char *dir) {
     rv = list_add(l, de->d_name, kind, &st);
   }
   (void)closedir(d);
-  if (rv == PR_SUCCESS && l->count > 1)
+  if (rv == PR_SUCCESS && l->count > 1) {
     qsort(l->entries, l->count, sizeof *l->entries, list_by_key);
+    list_drop_repeats(l);
+  }
   return rv;
 }
 
