@@ -93,6 +93,11 @@ size_t prshm__name_encode(const char *resolved, size_t limit, char *out);
  */
 int prshm__name_decode(const char *key, char *out, size_t outsize);
 
+/* The key of a caller's name, after the front door's checks (NULL or
+ * empty: PR_INVALID_ARGUMENT_ERROR; 1024 bytes or more:
+ * PR_NAME_TOO_LONG_ERROR). Every call taking a name goes through it. */
+PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]);
+
 /* SHA-256 of `len` bytes at `data` (sha256.c). */
 void prshm__sha256(const void *data, size_t len, unsigned char digest[32]);
 

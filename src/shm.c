@@ -19,8 +19,7 @@ static PRStatus shm_check_name(const char *name) {
   return PR_SUCCESS;
 }
 
-/* The key of a caller's name, after checking it. */
-static PRStatus shm_key(const char *name, char key[PRSHM__KEY_SIZE]) {
+PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
   if (shm_check_name(name) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.key(name, key);
 }
@@ -35,7 +34,7 @@ PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
     prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
     return NULL;
   }
-  if (shm_key(name, key) != PR_SUCCESS) return NULL;
+  if (prshm__name_key(name, key) != PR_SUCCESS) return NULL;
   if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
   shm = prshm__registry_add(&seg);
   if (shm == NULL) (void)prshm__backend_impl.close(&seg);
@@ -99,7 +98,7 @@ PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_clos
 PRStatus PR_DeleteSharedMemory(const char *name) {
   char key[PRSHM__KEY_SIZE];
 
-  if (shm_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.remove(key);
 }
 
@@ -124,6 +123,6 @@ PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
   char key[PRSHM__KEY_SIZE];
 
   if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (shm_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.native(key, buf, size);
 }

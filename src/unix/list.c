@@ -593,14 +593,6 @@ void prshm_list_close(prshm_list *list) {
   free(list);
 }
 
-/* The key of a caller's name, checked as the front door checks names. */
-static PRStatus list_name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
-  if (name == NULL || name[0] == '\0') return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (memchr(name, '\0', PRSHM__NAME_MAX + 1) == NULL)
-    return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
-  return prshm__backend_impl.key(name, key);
-}
-
 PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   char key[PRSHM__KEY_SIZE], path[LIST_PATH_SIZE];
   const char *dir;
@@ -608,7 +600,7 @@ PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   struct stat st;
 
   if (info == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (list_name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
   dir = list_dir();
   if (dir == NULL) return PR_FAILURE;
   prshm__unix_path(dir, key, path);
