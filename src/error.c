@@ -3,7 +3,8 @@
  *
  * The code and OS error live in C11 thread-local storage, so reading and
  * setting them costs no lock and no system call. Only the optional error
- * text is heap memory; the OS layer frees it when its thread exits.
+ * text is heap memory, kept by the OS layer, which frees it when its thread
+ * exits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +12,21 @@
 #include "internal.h"
 #include "error_table.h"
 
-/* One thread's error state. Touched only by its own thread. */
+/* One thread's error code and OS error. Touched only by its own thread.
+ * The error text is kept by the OS layer (prshm__thread_text), which frees
+ * it with the thread. */
 typedef struct prshm__error_state {
   PRErrorCode code; /* the last failure's code; 0 before any failure */
   PRInt32 oserr;    /* the raw OS error of that failure, or 0 */
-  char *text;       /* PR_SetErrorText()'s copy, NUL-terminated, or NULL */
-  PRInt32 textlen;  /* bytes in text, not counting the terminator */
 } prshm__error_state;
 
 static _Thread_local prshm__error_state error_state;
 
-static void error_drop_text(void) {
-  free(error_state.text);
-  error_state.text = NULL;
-  error_state.textlen = 0;
-  prshm__thread_text_owner(NULL);
-}
-
 void PR_SetError(PRErrorCode errorCode, PRInt32 oserr) {
   error_state.code = errorCode;
   error_state.oserr = oserr;
-  if (error_state.text != NULL) error_drop_text();
+  /* A new error makes the old text meaningless. */
+  if (prshm__thread_text() != NULL) prshm__thread_set_text(NULL);
 }
 
 PRErrorCode PR_GetError(void) { return error_state.code; }
@@ -39,34 +34,40 @@ PRErrorCode PR_GetError(void) { return error_state.code; }
 PRInt32 PR_GetOSError(void) { return error_state.oserr; }
 
 void PR_SetErrorText(PRIntn textLength, const char *text) {
-  char *copy;
+  prshm__text *copy;
 
-  if (error_state.text != NULL) error_drop_text();
-  if (textLength <= 0 || text == NULL) return;
-  copy = malloc((size_t)textLength + 1);
+  if (textLength <= 0 || text == NULL) {
+    prshm__thread_set_text(NULL);
+    return;
+  }
+  copy = malloc(sizeof *copy + (size_t)textLength + 1);
   if (copy == NULL) {
+    prshm__thread_set_text(NULL);
     error_state.code = PR_OUT_OF_MEMORY_ERROR;
     error_state.oserr = 0;
     return;
   }
-  memcpy(copy, text, (size_t)textLength);
-  copy[textLength] = '\0';
-  error_state.text = copy;
-  error_state.textlen = textLength;
-  /* The OS layer frees the copy if the thread exits while holding it. */
-  prshm__thread_text_owner(copy);
+  copy->len = textLength;
+  memcpy(copy->bytes, text, (size_t)textLength);
+  copy->bytes[textLength] = '\0';
+  prshm__thread_set_text(copy);
 }
 
-PRInt32 PR_GetErrorTextLength(void) { return error_state.textlen; }
+PRInt32 PR_GetErrorTextLength(void) {
+  const prshm__text *t = prshm__thread_text();
+  return t != NULL ? t->len : 0;
+}
 
 PRInt32 PR_GetErrorText(char *text) {
+  const prshm__text *t = prshm__thread_text();
+
   if (text == NULL) return 0;
-  if (error_state.text == NULL) {
+  if (t == NULL) {
     text[0] = '\0';
     return 0;
   }
-  memcpy(text, error_state.text, (size_t)error_state.textlen + 1);
-  return error_state.textlen;
+  memcpy(text, t->bytes, (size_t)t->len + 1);
+  return t->len;
 }
 
 /* Expands the list into a table of {code, name, sentence}. */

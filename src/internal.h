@@ -51,9 +51,23 @@ PRErrorCode prshm__os_error_code(PRInt32 oserr);
 /* Records the OS error `oserr`, translated, for this thread; PR_FAILURE. */
 PRStatus prshm__fail_os(PRInt32 oserr);
 
-/* Per OS: makes sure `text` (heap memory, or NULL for none) is freed if the
- * calling thread exits while it is the thread's error text. */
-void prshm__thread_text_owner(void *text);
+/* An error text as PR_SetErrorText() keeps it: one heap block holding the
+ * length, then the bytes and a terminator. */
+typedef struct prshm__text {
+  PRInt32 len;  /* bytes in `bytes`, not counting the terminator */
+  char bytes[]; /* the text, NUL-terminated */
+} prshm__text;
+
+/* Per OS: the calling thread's error text, or NULL. The OS layer keeps the
+ * only pointer to it, in per-thread storage that frees it when the thread
+ * exits; after that the thread reads NULL, so code that runs later in the
+ * thread's exit (another library's thread-specific destructor) never sees
+ * freed memory. */
+prshm__text *prshm__thread_text(void);
+
+/* Per OS: makes `text` (heap memory from malloc, or NULL) the calling
+ * thread's error text, freeing the one it replaces. */
+void prshm__thread_set_text(prshm__text *text);
 
 /* ------------------------------------------------------------------------
  * Names (name.c): pure functions, no system calls, fuzzed.
@@ -108,9 +122,9 @@ void prshm__sha256(const void *data, size_t len, unsigned char digest[32]);
 /* The OS side of an open handle. Set by the backend's open; never changes
  * afterwards, so it is read without a lock. */
 typedef struct prshm__seg {
-  uintptr_t os;     /* Unix: the file descriptor; Windows: the section handle */
-  PRSize size;      /* bytes an attachment maps: exact, not page-rounded */
-  PRBool writable;  /* opened for writing: read-write attaches are allowed */
+  uintptr_t os;    /* Unix: the file descriptor; Windows: the section handle */
+  PRSize size;     /* bytes an attachment maps: exact, not page-rounded */
+  PRBool writable; /* opened for writing: read-write attaches are allowed */
 } prshm__seg;
 
 /* A backend: the OS work behind the front door, as a table of functions.
@@ -130,8 +144,7 @@ typedef struct prshm__backend {
   /* Opens or creates the segment of `key` as PR_OpenSharedMemory() says:
    * flags within PRSHM__OPEN_FLAGS, mode within 0777, size > 0 when
    * creating. Fills *seg on success. */
-  PRStatus (*open)(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                   prshm__seg *seg);
+  PRStatus (*open)(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg);
 
   /* Maps the whole of seg->size; NULL on failure. */
   void *(*map)(const prshm__seg *seg, PRBool readonly);

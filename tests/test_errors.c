@@ -397,6 +397,52 @@ static void errors_thread_text_freed(void) {
   CHECK_EQ(PR_GetErrorTextLength(), 0);
 }
 
+/* What another library's thread-specific destructor saw of prshm's error
+ * text, running after prshm's own destructor in the thread's exit. */
+static pthread_key_t errors_late_key;
+static PRInt32 errors_late_len = -1;
+static char errors_late_text[16];
+static PRErrorCode errors_late_code;
+
+static void errors_late_destructor(void *value) {
+  (void)value;
+  errors_late_len = PR_GetErrorTextLength();
+  (void)PR_GetErrorText(errors_late_text);
+  /* Setting a text and failing a call there must neither free the old text
+   * again nor leak the new one (the key's destructor runs once more). */
+  PR_SetErrorText(4, "late");
+  errors_late_code = PR_OpenSharedMemory(t_name("late"), 16, 0, 0) == NULL ? PR_GetError() : 0;
+  PR_SetErrorText(4, "last");
+}
+
+static void *errors_text_then_exit(void *arg) {
+  PR_SetErrorText(5, "early");
+  /* This key is made after prshm's (made by the text above), so glibc runs
+   * its destructor after prshm's. */
+  if (pthread_key_create(&errors_late_key, errors_late_destructor) != 0) return NULL;
+  (void)pthread_setspecific(errors_late_key, arg);
+  return arg;
+}
+
+static void errors_text_in_late_destructor(void) {
+  pthread_t t;
+  void *rv = NULL;
+
+  CHECK_EQ(pthread_create(&t, NULL, errors_text_then_exit, &errors_late_len), 0);
+  CHECK_EQ(pthread_join(t, &rv), 0);
+  CHECK(rv != NULL);
+  /* Either prshm's text was already freed, and reads as none, or it was
+   * still there, whole: never freed memory. */
+  if (errors_late_len == 0)
+    CHECK_STR(errors_late_text, "");
+  else {
+    CHECK_EQ(errors_late_len, 5);
+    CHECK_STR(errors_late_text, "early");
+  }
+  CHECK_EQ(errors_late_code, PR_FILE_NOT_FOUND_ERROR);
+  (void)pthread_key_delete(errors_late_key);
+}
+
 #define ERRORS_THREADED(fn) fn()
 #else
 #define ERRORS_THREADED(fn) SKIP("POSIX threads only, for now")
@@ -407,3 +453,5 @@ TEST(per_thread_codes) { ERRORS_THREADED(errors_per_thread_codes); }
 TEST(failure_in_one_thread_leaves_another_alone) { ERRORS_THREADED(errors_failure_in_one_thread); }
 
 TEST(thread_text_freed_at_exit) { ERRORS_THREADED(errors_thread_text_freed); }
+
+TEST(thread_text_read_after_exit_destructor) { ERRORS_THREADED(errors_text_in_late_destructor); }

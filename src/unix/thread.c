@@ -1,24 +1,48 @@
 /*
- * thread.c (Unix) - frees a thread's error text when the thread exits.
+ * thread.c (Unix) - the per-thread error text, and keeping the library's
+ * locks sound across fork().
  *
- * The error state itself is C11 thread-local storage; only the heap copy of
- * PR_SetErrorText() needs a destructor, which POSIX gives through a key.
- * The key is created once, race-free, on the first text ever set.
+ * The error code and OS error are C11 thread-local storage (error.c); the
+ * heap copy of PR_SetErrorText() lives in a POSIX thread-specific key whose
+ * destructor frees it at thread exit. The key's value is the only pointer
+ * to the text: POSIX clears it before the destructor runs, so a destructor
+ * of another key that runs later and reads the error text finds none,
+ * instead of the freed copy. The key is created once, race-free, on the
+ * first text ever set.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 static pthread_key_t text_key;
-static int text_key_ok;          /* set once, inside pthread_once */
+static atomic_int text_key_ok; /* 1 once text_key exists; set inside text_key_once */
 static prshm__once text_key_once = PRSHM__ONCE_INIT;
 
 static void text_key_create(void) {
-  text_key_ok = pthread_key_create(&text_key, free) == 0;
+  if (pthread_key_create(&text_key, free) == 0) atomic_store(&text_key_ok, 1);
 }
 
-void prshm__thread_text_owner(void *text) {
-  if (text == NULL && !text_key_ok) return;
+prshm__text *prshm__thread_text(void) {
+  /* No key yet: no thread has ever had a text. */
+  if (!atomic_load_explicit(&text_key_ok, memory_order_acquire)) return NULL;
+  return pthread_getspecific(text_key);
+}
+
+void prshm__thread_set_text(prshm__text *text) {
+  prshm__text *old;
+
+  if (text == NULL && !atomic_load_explicit(&text_key_ok, memory_order_acquire)) return;
   prshm__run_once(&text_key_once, text_key_create);
-  if (text_key_ok) (void)pthread_setspecific(text_key, text);
+  if (!atomic_load(&text_key_ok)) {
+    /* No key could be made: a text cannot be kept for this thread. */
+    free(text);
+    return;
+  }
+  old = pthread_getspecific(text_key);
+  if (pthread_setspecific(text_key, text) != 0) {
+    free(text);
+    return;
+  }
+  free(old);
 }

@@ -1,11 +1,11 @@
 /*
- * thread.c (Windows) - frees a thread's error text when the thread exits.
+ * thread.c (Windows) - the per-thread error text.
  *
- * The error state itself is C11 thread-local storage (src/error.c); only
- * the heap copy of PR_SetErrorText() needs a destructor, which Windows
- * gives through fiber-local storage: a slot's callback runs when a thread
- * that holds a value in it exits. The slot is allocated once, race-free, on
- * the first text ever set.
+ * The error code and OS error are C11 thread-local storage (src/error.c);
+ * the heap copy of PR_SetErrorText() is kept in a fiber-local storage slot,
+ * whose callback frees it when its fiber (or thread) ends. The slot's value
+ * is the only pointer to the text, so nothing can read it after it is
+ * freed. The slot is allocated once, race-free, on the first text ever set.
  */
 #include <stdlib.h>
 
@@ -18,9 +18,26 @@ static void WINAPI text_free(void *text) { free(text); }
 
 static void text_slot_create(void) { text_slot = FlsAlloc(text_free); }
 
-void prshm__thread_text_owner(void *text) {
+prshm__text *prshm__thread_text(void) {
   prshm__run_once(&text_once, text_slot_create);
-  if (text_slot != FLS_OUT_OF_INDEXES) (void)FlsSetValue(text_slot, text);
+  if (text_slot == FLS_OUT_OF_INDEXES) return NULL;
+  return FlsGetValue(text_slot);
+}
+
+void prshm__thread_set_text(prshm__text *text) {
+  prshm__text *old;
+
+  prshm__run_once(&text_once, text_slot_create);
+  if (text_slot == FLS_OUT_OF_INDEXES) {
+    free(text);
+    return;
+  }
+  old = FlsGetValue(text_slot);
+  if (!FlsSetValue(text_slot, text)) {
+    free(text);
+    return;
+  }
+  free(old);
 }
 
 void prshm__thread_unload(void) {
