@@ -91,6 +91,10 @@ typedef struct PRSharedMemory PRSharedMemory;
  *                              the namespace is not permitted.
  *   PR_NO_DEVICE_SPACE_ERROR   the namespace has no room for `size` bytes.
  *   PR_OUT_OF_MEMORY_ERROR     the system or the process is out of memory.
+ *   PR_INSUFFICIENT_RESOURCES_ERROR  the process has used up its handles:
+ *                              a handle value is never given out twice, and
+ *                              a 32-bit process has 2^29 of them in its
+ *                              life (a 64-bit one, more than it can use).
  *   PR_FILE_TOO_BIG_ERROR      size beyond what the system can hold.
  *   PR_PROC_DESC_TABLE_FULL_ERROR / PR_SYS_DESC_TABLE_FULL_ERROR
  *                              no file descriptor left (process / system).

@@ -205,4 +205,18 @@ PRStatus prshm__registry_close(PRSharedMemory *token);
 /* The number of open handles (for tests of leaks). */
 size_t prshm__registry_count(void);
 
+/* For tests: new slots start at generation first_gen, a slot retires after
+ * generation last_gen, and at most `slots` slots exist; 0 restores each
+ * default. Only before any handle is opened. */
+void prshm__registry_test_limits(uintptr_t first_gen, uintptr_t last_gen, size_t slots);
+
+/* ------------------------------------------------------------------------
+ * The OS layer's thread and process services (unix/thread.c, win/thread.c).
+ */
+
+/* Per OS: has prepare() run in the thread that calls fork() before the
+ * fork, parent() after it in the parent and child() in the child, so locks
+ * can be taken across it. Does nothing where there is no fork(). */
+void prshm__os_at_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
 #endif /* PRSHM_INTERNAL_H */

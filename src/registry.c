@@ -7,10 +7,19 @@
  * changes at every close: so NULL, closed, stale and foreign pointers are
  * all refused without being dereferenced.
  *
+ * A token must never come back: a copy kept after close would then act on
+ * whatever handle holds the slot by then. So a slot whose generation has
+ * run through all its values is retired, never handed out again. On 64-bit
+ * systems a slot has 2^32 generations (no process closes that many handles
+ * in one slot); on 32-bit systems, 2^12, and a process can open 2^29 handles
+ * in its life before the token space runs out, after which opens fail with
+ * PR_INSUFFICIENT_RESOURCES_ERROR.
+ *
  * One mutex, registry_lock, guards the slot table, every handle's reference
  * count and closed flag, and every handle's list of attached addresses. It
  * is held only for table work, never across a system call, so a slow mmap
- * in one thread does not stall the others.
+ * in one thread does not stall the others. fork() takes it first, so a
+ * child never inherits it locked by a thread the child does not have.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +32,25 @@
 #define IDX_BITS (sizeof(uintptr_t) >= 8 ? 29u : 17u)
 #define GEN_BITS (sizeof(uintptr_t) * 8 - IDX_BITS - TOKEN_TAG_BITS)
 #define IDX_LIMIT ((size_t)1 << IDX_BITS)
+#define GEN_MAX (((uintptr_t)1 << GEN_BITS) - 1)
 
 /* Attachments recorded without a heap allocation; most handles have one. */
 #define INLINE_ADDRS 2
 
 struct prshm__handle {
-  prshm__seg seg;  /* the OS side; immutable after open, read without lock */
-  unsigned refs;   /* callers using the handle now, plus 1 until closed */
-  void **addrs;    /* addresses attached through this handle: inline_addrs
-                      until more are needed, then a heap array */
-  size_t naddrs;   /* entries used in addrs */
-  size_t addrcap;  /* entries available in addrs */
+  prshm__seg seg;                   /* the OS side; immutable after open, read without lock */
+  unsigned refs;                    /* callers using the handle now, plus 1 until closed */
+  void **addrs;                     /* addresses attached through this handle: inline_addrs
+                                       until more are needed, then a heap array */
+  size_t naddrs;                    /* entries used in addrs */
+  size_t addrcap;                   /* entries available in addrs */
   void *inline_addrs[INLINE_ADDRS]; /* the first attachments' storage */
 };
 
 /* One slot of the table. */
 typedef struct registry_slot {
   prshm__handle *handle; /* the open handle, or NULL when free */
-  uintptr_t gen;         /* changes whenever the slot is freed; never 0 */
+  uintptr_t gen;         /* goes up whenever the slot is freed; never 0 */
   size_t next_free;      /* the next free slot's index + 1, or 0 */
 } registry_slot;
 
@@ -50,13 +60,27 @@ static size_t registry_cap;           /* slots allocated */
 static size_t registry_used;          /* slots ever handed out (high mark) */
 static size_t registry_free_head;     /* first free slot's index + 1, or 0 */
 static size_t registry_open;          /* handles open now */
+/* The first generation of a new slot, the last one before it retires, and
+ * the number of slots the index may name: constants but for tests
+ * (prshm__registry_test_limits). */
+static uintptr_t registry_first_gen = 1;
+static uintptr_t registry_last_gen = GEN_MAX;
+static size_t registry_idx_limit = IDX_LIMIT;
+
+/* fork(): the child gets the table in a consistent state, and unlocked. */
+static void registry_fork_prepare(void) { prshm__mutex_lock(&registry_lock); }
+static void registry_fork_release(void) { prshm__mutex_unlock(&registry_lock); }
+
+__attribute__((constructor)) static void registry_init(void) {
+  prshm__os_at_fork(registry_fork_prepare, registry_fork_release, registry_fork_release);
+}
 
 static uintptr_t registry_token(size_t idx, uintptr_t gen) {
   return gen << (IDX_BITS + TOKEN_TAG_BITS) | (uintptr_t)idx << TOKEN_TAG_BITS | TOKEN_TAG;
 }
 
-/* A slot index for a new handle, growing the table; SIZE_MAX if none. Called
- * with registry_lock held. */
+/* A slot index for a new handle, growing the table; SIZE_MAX with the error
+ * set if there is none. Called with registry_lock held. */
 static size_t registry_take_slot(void) {
   size_t idx;
 
@@ -65,19 +89,47 @@ static size_t registry_take_slot(void) {
     registry_free_head = registry_slots[idx].next_free;
     return idx;
   }
+  if (registry_used == registry_idx_limit) {
+    /* Every token value has been handed out once: none may come back. */
+    prshm__fail(PR_INSUFFICIENT_RESOURCES_ERROR, 0);
+    return SIZE_MAX;
+  }
   if (registry_used == registry_cap) {
     size_t cap = registry_cap != 0 ? registry_cap * 2 : 64;
     registry_slot *grown;
-    if (cap > IDX_LIMIT) cap = IDX_LIMIT;
-    if (cap == registry_cap) return SIZE_MAX;
+    if (cap > registry_idx_limit) cap = registry_idx_limit;
     grown = realloc(registry_slots, cap * sizeof *grown);
-    if (grown == NULL) return SIZE_MAX;
+    if (grown == NULL) {
+      prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+      return SIZE_MAX;
+    }
     registry_slots = grown;
     registry_cap = cap;
   }
   idx = registry_used++;
-  registry_slots[idx].gen = 1;
+  registry_slots[idx].gen = registry_first_gen;
   return idx;
+}
+
+/* Frees a closed handle's slot for reuse under its next generation, or
+ * retires it if its generations are used up. Called with the lock held. */
+static void registry_free_slot(size_t idx) {
+  registry_slot *slot = &registry_slots[idx];
+
+  slot->handle = NULL;
+  if (slot->gen >= registry_last_gen) return; /* retired: off every list */
+  /* A new generation makes every copy of the old token stale. */
+  slot->gen++;
+  slot->next_free = registry_free_head;
+  registry_free_head = idx + 1;
+}
+
+void prshm__registry_test_limits(uintptr_t first_gen, uintptr_t last_gen, size_t slots) {
+  prshm__mutex_lock(&registry_lock);
+  registry_first_gen = first_gen != 0 ? first_gen : 1;
+  registry_last_gen = last_gen != 0 && last_gen <= GEN_MAX ? last_gen : GEN_MAX;
+  registry_idx_limit = slots != 0 && slots <= IDX_LIMIT ? slots : IDX_LIMIT;
+  prshm__mutex_unlock(&registry_lock);
 }
 
 PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
@@ -102,8 +154,7 @@ PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
   }
   prshm__mutex_unlock(&registry_lock);
   if (idx == SIZE_MAX) {
-    free(h);
-    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+    free(h); /* registry_take_slot() set the error */
     return NULL;
   }
   return (PRSharedMemory *)token;
@@ -218,12 +269,7 @@ PRStatus prshm__registry_close(PRSharedMemory *token) {
   idx = registry_find(token);
   if (idx != SIZE_MAX) {
     h = registry_slots[idx].handle;
-    registry_slots[idx].handle = NULL;
-    /* A new generation makes every copy of the old token stale. */
-    registry_slots[idx].gen = (registry_slots[idx].gen + 1) & (((uintptr_t)1 << GEN_BITS) - 1);
-    if (registry_slots[idx].gen == 0) registry_slots[idx].gen = 1;
-    registry_slots[idx].next_free = registry_free_head;
-    registry_free_head = idx + 1;
+    registry_free_slot(idx);
     registry_open--;
     refs = --h->refs;
   }

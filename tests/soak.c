@@ -297,7 +297,7 @@ static void soak_verify(soak_worker *w, soak_slot *s, soak_att *a) {
     return;
   }
   if (h->magic != SOAK_MAGIC || h->sum != soak_head_sum(h) || h->size != s->size ||
-      h->records != soak_capacity(h->size)) {
+      h->records != soak_capacity((PRSize)h->size)) {
     soak_mismatch(w, "header", 0);
     return;
   }

@@ -620,6 +620,80 @@ TEST(stale_handle_never_reaches_the_new_one) {
   api_end();
 }
 
+TEST(closed_handle_never_valid_again) {
+  /* More open/close cycles through one slot than a 32-bit build's token
+   * has generations (4,096): the first handle's token must never come
+   * back, or a close through a stale copy would close a live handle. */
+  const char *name = t_name("cycles");
+  PRSharedMemory *first, *shm;
+  int round;
+
+  api_begin();
+  first = api_create(name, 64, NULL);
+  CHECK_OK(PR_CloseSharedMemory(first));
+  for (round = 0; round < 5000; round++) {
+    shm = PR_OpenSharedMemory(name, 0, 0, 0);
+    CHECK_NOT_NULL(shm);
+    CHECK(shm != first);
+    CHECK_EQ(PR_CloseSharedMemory(first), PR_FAILURE);
+    CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+    CHECK_EQ(api_size(shm), 64);
+    CHECK_OK(PR_CloseSharedMemory(shm));
+  }
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  api_end();
+}
+
+TEST(slot_retires_after_its_last_generation) {
+  /* On 64-bit a slot has 2^32 generations; the registry is told to start
+   * a new slot two short of the end, as if it had cycled that long. */
+  const uintptr_t last = sizeof(uintptr_t) >= 8 ? (uintptr_t)0xffffffffu : (uintptr_t)4095;
+  const char *name = t_name("retire");
+  PRSharedMemory *seen[3], *shm;
+  int i, j;
+
+  prshm__registry_test_limits(last - 1, 0, 0);
+  api_begin();
+  CHECK_OK(PR_CloseSharedMemory(api_create(name, 64, NULL)));
+  for (i = 0; i < 3; i++) {
+    seen[i] = PR_OpenSharedMemory(name, 0, 0, 0);
+    CHECK_NOT_NULL(seen[i]);
+    for (j = 0; j < i; j++) {
+      CHECK(seen[i] != seen[j]);
+      CHECK_EQ(PR_CloseSharedMemory(seen[j]), PR_FAILURE);
+      CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+    }
+    CHECK_OK(PR_CloseSharedMemory(seen[i]));
+  }
+  /* The first slot retired; a fresh one serves, and old tokens stay dead. */
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  for (j = 0; j < 3; j++) CHECK(shm != seen[j]);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  api_end();
+}
+
+TEST(token_space_used_up_fails_cleanly) {
+  /* Two slots of one generation each: the third open has no token that
+   * was never used, and fails without leaking the segment's descriptor. */
+  const char *name = t_name("tokens");
+  PRSharedMemory *shm;
+
+  prshm__registry_test_limits(1, 1, 2);
+  api_begin();
+  CHECK_OK(PR_CloseSharedMemory(api_create(name, 64, NULL)));
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_INSUFFICIENT_RESOURCES_ERROR);
+  CHECK(PR_OpenSharedMemory(name, 64, PR_SHM_CREATE, 0600) == NULL);
+  CHECK_ERROR(PR_INSUFFICIENT_RESOURCES_ERROR);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  api_end();
+}
+
 TEST(leftover_of_closed_handle_is_not_the_new_handles) {
   /* A closed handle's attachment stays mapped; a handle opened after it,
    * perhaps in the same slot, never takes it for its own. */
@@ -806,7 +880,7 @@ CHILD(write_readonly) {
   p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
   if (p == NULL) return 4;
   if (p[0] != 'r') return 5;
-  /* Die of the signal itself, not of a sanitizer's report of it. */
+    /* Die of the signal itself, not of a sanitizer's report of it. */
 #ifndef _WIN32
   (void)signal(SIGSEGV, SIG_DFL);
   (void)signal(SIGBUS, SIG_DFL);

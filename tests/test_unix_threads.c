@@ -10,14 +10,17 @@
  * exit while the others still run).
  *
  * Sections: helpers; first calls of a process; one name from many
- * threads; one handle from many threads; per-thread errors.
+ * threads; one handle from many threads; per-thread errors; fork while
+ * other threads are inside prshm.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "runner.h"
@@ -522,5 +525,88 @@ TEST(per_thread_errors_under_load) {
   /* The main thread's state was never touched by the workers. */
   CHECK_EQ(PR_GetError(), PR_IO_ERROR);
   CHECK_EQ(PR_GetOSError(), 99);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+}
+
+/* ---- fork while other threads are inside prshm ---- */
+
+#define THR_FORK_THREADS 2
+#define THR_FORK_ROUNDS 1000
+
+static atomic_int thr_fork_stop;
+
+/* Keeps the registry busy: its lock is taken and dropped all the time. */
+static void *thr_fork_churn(void *arg) {
+  thr_slot *s = arg;
+  PRSize size;
+
+  (void)pthread_barrier_wait(s->barrier);
+  while (!atomic_load(&thr_fork_stop)) {
+    PRSharedMemory *shm = PR_OpenSharedMemory(s->name, 0, 0, 0);
+    if (shm == NULL || PR_CloseSharedMemory(shm) != PR_SUCCESS) thr_fail(s, 1);
+    if (prshm_get_size(s->shm, &size) != PR_SUCCESS) thr_fail(s, 2);
+  }
+  return NULL;
+}
+
+/* The child of a fork: uses the handle it inherited and opens a new one.
+ * A lock left held by a thread the child does not have would hang it: the
+ * alarm then kills it, and the parent sees the signal. */
+static int thr_fork_child(const thr_slot *s) {
+  PRSharedMemory *shm;
+  PRSize size = 0;
+  char *p;
+
+  (void)alarm(20);
+  if (prshm_get_size(s->shm, &size) != PR_SUCCESS || size != 4096) return 1;
+  shm = PR_OpenSharedMemory(s->name, 0, 0, 0);
+  if (shm == NULL) return 2;
+  p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
+  if (p == NULL || p[0] != 'F') return 3;
+  if (PR_DetachSharedMemory(shm, p) != PR_SUCCESS) return 4;
+  if (PR_CloseSharedMemory(shm) != PR_SUCCESS) return 5;
+  return 0;
+}
+
+TEST(fork_while_other_threads_are_inside_prshm) {
+  const char *name = t_name("fork");
+  pthread_barrier_t barrier;
+  thr_slot slots[THR_FORK_THREADS];
+  pthread_t threads[THR_FORK_THREADS];
+  PRSharedMemory *shm = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  char *p;
+  int i, round, status;
+
+  CHECK_NOT_NULL(shm);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  p[0] = 'F';
+  CHECK_EQ(pthread_barrier_init(&barrier, NULL, THR_FORK_THREADS + 1), 0);
+  for (i = 0; i < THR_FORK_THREADS; i++) {
+    memset(&slots[i], 0, sizeof slots[i]);
+    slots[i].index = i;
+    slots[i].barrier = &barrier;
+    slots[i].name = name;
+    slots[i].shm = shm;
+    CHECK_EQ(pthread_create(&threads[i], NULL, thr_fork_churn, &slots[i]), 0);
+  }
+  (void)pthread_barrier_wait(&barrier);
+  for (round = 0; round < THR_FORK_ROUNDS; round++) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(thr_fork_child(&slots[0]));
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      t_fail(__FILE__, __LINE__, "fork %d: child %s %d", round,
+             WIFEXITED(status) ? "exited with" : "killed by signal",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+  }
+  atomic_store(&thr_fork_stop, 1);
+  for (i = 0; i < THR_FORK_THREADS; i++) {
+    CHECK_EQ(pthread_join(threads[i], NULL), 0);
+    CHECK_EQ(slots[i].failed_step, 0);
+  }
+  (void)pthread_barrier_destroy(&barrier);
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
   CHECK_OK(PR_CloseSharedMemory(shm));
 }

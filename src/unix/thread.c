@@ -46,3 +46,9 @@ void prshm__thread_set_text(prshm__text *text) {
   }
   free(old);
 }
+
+void prshm__os_at_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
+  /* Fails only without memory at load time; then a fork() while another
+   * thread is inside prshm could leave the child's lock held. */
+  (void)pthread_atfork(prepare, parent, child);
+}

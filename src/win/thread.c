@@ -40,6 +40,13 @@ void prshm__thread_set_text(prshm__text *text) {
   free(old);
 }
 
+void prshm__os_at_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
+  /* Windows has no fork(). */
+  (void)prepare;
+  (void)parent;
+  (void)child;
+}
+
 void prshm__thread_unload(void) {
   /* Nothing else runs in this DLL any more; the slot is not used again. */
   if (text_slot != FLS_OUT_OF_INDEXES) (void)FlsFree(text_slot);
