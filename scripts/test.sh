@@ -8,7 +8,9 @@
 #   scripts/test.sh portable   the portable POSIX backend (no Linux-only calls)
 #   scripts/test.sh builds     build only: Release (-O3) with gcc, and clang, both -Werror
 #   scripts/test.sh all        each of the above in turn
-# Other variants (windows, fuzz...) live in scripts/variant-NAME.sh.
+#   scripts/test.sh 32bit      built for i386 (-m32), under qemu if the kernel needs it
+#   scripts/test.sh windows    cross-built for Windows, run under wine
+# Those two live in scripts/variant-NAME.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 variant=${1:-default}
