@@ -134,4 +134,18 @@ long t_open_descriptors(void);
 /* The pid of this process, as a number for names. */
 long t_pid(void);
 
+/* Unix fixtures (fixture_unix.c). */
+#ifndef _WIN32
+/* The user and group "nobody". */
+#define T_NOBODY 65534
+/* In a child running as root: becomes uid and gid T_NOBODY with no
+ * supplementary groups, for good. 0, or -1 if it could not. */
+int t_become_nobody(void);
+/* In a child running as root: a private copy of the mounts, in which a
+ * file system of `fstype` (mount(2)'s flags and options) is mounted on the
+ * existing directory `dir`. 0, or -1 with errno if the system does not
+ * allow it (callers skip then). */
+int t_private_mount(const char *fstype, const char *dir, unsigned long flags, const char *opts);
+#endif
+
 #endif /* PRSHM_TEST_RUNNER_H */

@@ -55,12 +55,14 @@ typedef enum fault_entry {
   FE_OPEN,
   FE_CLOSE,
   FE_FSTAT,
+  FE_LSTAT,
   FE_FCHMOD,
   FE_FTRUNCATE,
   FE_RESERVE,
   FE_FLOCK,
   FE_LINKAT,
   FE_UNLINK,
+  FE_RENAME,
   FE_MMAP,
   FE_MUNMAP,
   FE_GETCWD,
@@ -71,8 +73,9 @@ typedef enum fault_entry {
 } fault_entry;
 
 static const char *const fault_entry_names[FE_COUNT] = {
-    "open",   "close", "fstat",  "fchmod", "ftruncate", "reserve",    "flock",    "linkat",
-    "unlink", "mmap",  "munmap", "getcwd", "shm_open",  "shm_unlink", "nanosleep"};
+    "open",    "close",  "fstat",    "lstat",      "fchmod",   "ftruncate",
+    "reserve", "flock",  "linkat",   "unlink",     "rename",   "mmap",
+    "munmap",  "getcwd", "shm_open", "shm_unlink", "nanosleep"};
 
 /* What a call was for, told from its arguments; the library's promises
  * differ between, say, opening an existing segment and creating one. */
@@ -140,6 +143,7 @@ typedef struct fault_state {
   PRBool log_full;               /* calls were made past the end of log */
   long size0;                    /* fstat() calls, from the first, that report size 0 */
   long nlink0;                   /* fstat() calls, from the first, that report st_nlink 0 */
+  long nlink2;                   /* fstat() calls, from the first, that report st_nlink 2 */
   long fifo;                     /* fstat() calls, from the first, that report a FIFO */
   PRBool fake_sleep;             /* nanosleep() only counts, and returns at once */
   long sleeps;                   /* fake sleeps taken */
@@ -218,8 +222,18 @@ static int fault_fstat(int fd, struct stat *st) {
   if (fault.real.fstat(fd, st) != 0) return -1;
   if (fault.size0 == FAULT_ALWAYS || n <= fault.size0) st->st_size = 0;
   if (fault.nlink0 == FAULT_ALWAYS || n <= fault.nlink0) st->st_nlink = 0;
+  if (fault.nlink2 == FAULT_ALWAYS || n <= fault.nlink2) st->st_nlink = 2;
   if (fault.fifo == FAULT_ALWAYS || n <= fault.fifo) st->st_mode = (st->st_mode & 07777) | S_IFIFO;
   return 0;
+}
+
+static int fault_lstat(const char *path, struct stat *st) {
+  int err = fault_take(FE_LSTAT, FK_PLAIN, path, NULL);
+  if (err != 0) {
+    errno = err;
+    return -1;
+  }
+  return fault.real.lstat(path, st);
 }
 
 static int fault_fchmod(int fd, mode_t mode) {
@@ -283,6 +297,15 @@ static int fault_unlink(const char *path) {
     return -1;
   }
   return fault.real.unlink(path);
+}
+
+static int fault_rename(const char *from, const char *to) {
+  int err = fault_take(FE_RENAME, FK_PLAIN, from, to);
+  if (err != 0) {
+    errno = err;
+    return -1;
+  }
+  return fault.real.rename_noreplace(from, to);
 }
 
 static void *fault_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset) {
@@ -352,12 +375,14 @@ static void fault_begin(void) {
   prshm__sys.open = fault_open;
   prshm__sys.close = fault_close;
   prshm__sys.fstat = fault_fstat;
+  prshm__sys.lstat = fault_lstat;
   prshm__sys.fchmod = fault_fchmod;
   prshm__sys.ftruncate = fault_ftruncate;
   prshm__sys.reserve = fault_reserve;
   prshm__sys.flock = fault_flock;
   prshm__sys.linkat = fault_linkat;
   prshm__sys.unlink = fault_unlink;
+  prshm__sys.rename_noreplace = fault_rename;
   prshm__sys.mmap = fault_mmap;
   prshm__sys.munmap = fault_munmap;
   prshm__sys.getcwd = fault_getcwd;
@@ -653,6 +678,7 @@ static const int *expect_extra_errnos(const fault_call *c) {
   static const int open_rw_errs[] = {ENOENT, EISDIR, EWOULDBLOCK, 0};
   static const int create_errs[] = {EEXIST, 0};
   static const int link_errs[] = {EEXIST, ENOENT, 0};
+  static const int rename_errs[] = {EEXIST, ENOSYS, 0};
   static const int flock_errs[] = {EWOULDBLOCK, 0};
   static const int unlink_errs[] = {ENOENT, 0};
   static const int none[] = {0};
@@ -661,6 +687,7 @@ static const int *expect_extra_errnos(const fault_call *c) {
   if (c->kind == FK_OPEN_RW) return open_rw_errs;
   if (c->kind == FK_OPEN_TEMP || c->kind == FK_OPEN_CREATE) return create_errs;
   if (c->entry == FE_LINKAT) return link_errs;
+  if (c->entry == FE_RENAME) return rename_errs;
   if (c->entry == FE_FLOCK) return flock_errs;
   if (c->entry == FE_UNLINK || c->entry == FE_SHM_UNLINK) return unlink_errs;
   return none;
@@ -692,9 +719,11 @@ static expectation expect(const sweep_op *op, const fault_call *c, int err, PRBo
   /* The remembered fallbacks change the whole process: tested in children. */
   if (k == FK_OPEN_TMPFILE && (err == EOPNOTSUPP || err == EISDIR)) return expect_is(EX_ELSEWHERE);
   if ((k == FK_LINK_EMPTY || k == FK_LINK_PROC) && err == ENOENT) return expect_is(EX_ELSEWHERE);
-  /* Not allowed to write: the segment is opened read-only instead (or, if
-   * it does not exist, created). */
-  if (k == FK_OPEN_RW && err == EACCES) return expect_is(sweep_op_exists(op) ? EX_OK_RO : EX_OK);
+  if (e == FE_RENAME && (err == EINVAL || err == ENOSYS)) return expect_is(EX_ELSEWHERE);
+  /* Not allowed to write, or a read-only file system: the segment is
+   * opened read-only instead (or, if it does not exist, created). */
+  if (k == FK_OPEN_RW && (err == EACCES || err == EROFS))
+    return expect_is(sweep_op_exists(op) ? EX_OK_RO : EX_OK);
   if (k == FK_OPEN_RW && err == EISDIR) return expect_fail(PR_INVALID_STATE_ERROR, EISDIR);
   /* A tool's lease on the file (list.c) fails a non-blocking open for an
    * instant: wait and open again, a bounded number of times. */
@@ -706,7 +735,7 @@ static expectation expect(const sweep_op *op, const fault_call *c, int err, PRBo
     if (!create) return expect_fail(PR_FILE_NOT_FOUND_ERROR, ENOENT);
     return always && sweep_op_exists(op) ? expect_fail(PR_FILE_IS_BUSY_ERROR, 0) : expect_is(EX_OK);
   }
-  if ((k == FK_OPEN_CREATE || e == FE_LINKAT) && err == EEXIST) {
+  if ((k == FK_OPEN_CREATE || e == FE_LINKAT || e == FE_RENAME) && err == EEXIST) {
     if (excl) return expect_fail(PR_FILE_EXISTS_ERROR, EEXIST);
     return always ? expect_fail(PR_FILE_IS_BUSY_ERROR, 0) : expect_is(EX_OK);
   }
@@ -1210,8 +1239,26 @@ static void force_proc_fd_path(void) {
   CHECK_OK(PR_DeleteSharedMemory(name));
 }
 
+/* Forces this process onto the temporary name linked, then removed: no
+ * O_TMPFILE, and renaming without replacing refused (EINVAL) once. */
+static void force_temp_link_path(void) {
+  const char *name = t_name("force");
+  PRSharedMemory *shm;
+
+  force_temp_name_path();
+  fault_begin();
+  fault_fail(FE_RENAME, 1, 1, EINVAL);
+  shm = PR_OpenSharedMemory(name, SWEEP_SIZE, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  fault_end();
+  CHECK_NOT_NULL(shm);
+  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(PR_DeleteSharedMemory(name));
+}
+
 /* The sweep of every operation in a child: argv[0] "dir" (under PRSHM_DIR),
- * "temp" or "proc" (Linux, after that fallback is remembered). */
+ * "temp", "templink" or "proc" (Linux, after that fallback is
+ * remembered). */
 CHILD(sweep_in) {
   if (argc != 1) return 2;
   if (strcmp(argv[0], "dir") == 0) {
@@ -1222,6 +1269,8 @@ CHILD(sweep_in) {
   }
   if (strcmp(argv[0], "temp") == 0)
     force_temp_name_path();
+  else if (strcmp(argv[0], "templink") == 0)
+    force_temp_link_path();
   else if (strcmp(argv[0], "proc") == 0)
     force_proc_fd_path();
   else
@@ -1241,6 +1290,11 @@ TEST(sweep_under_prshm_dir) { sweep_in_child("dir"); }
 TEST(sweep_after_temp_name_fallback) {
   if (!obs_linux()) SKIP("the temporary-name fallback is the Linux backend's");
   sweep_in_child("temp");
+}
+
+TEST(sweep_after_temp_link_fallback) {
+  if (!obs_linux()) SKIP("the temporary-name fallback is the Linux backend's");
+  sweep_in_child("templink");
 }
 
 TEST(sweep_after_proc_fd_fallback) {
@@ -1527,6 +1581,47 @@ TEST(size_zero_forever_is_busy) {
   fault_end();
   CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
   CHECK_EQ(PR_GetOSError(), 0);
+  check_wait_bounded();
+  CHECK_EQ(fault_calls(FE_MMAP, FK_COUNT, 0), 0);
+  CHECK_EQ(t_open_descriptors(), fds);
+  CHECK_EQ(prshm__registry_count(), 0);
+}
+
+/* A segment under two names for an instant (linux.c's temporary-name
+ * creation links the final name before it removes the temporary one) is
+ * waited for like one not yet sized. */
+TEST(second_name_briefly_is_waited_for) {
+  const char *name = t_name("links");
+  PRSharedMemory *shm;
+
+  obs_make(name, SWEEP_SIZE, PR_FALSE);
+  fault_begin();
+  fault.fake_sleep = PR_TRUE;
+  fault.nlink2 = 2;
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  fault_end();
+  CHECK_NOT_NULL(shm);
+  CHECK_EQ(fault.sleeps, 2);
+  CHECK_EQ(fault_calls(FE_FSTAT, FK_COUNT, 0), 3);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+}
+
+/* A file that stays under two names (a hard link) is not a segment: two
+ * names must never share memory. Refused after the bounded wait, holding
+ * nothing, and never mapped. */
+TEST(second_name_forever_is_not_a_segment) {
+  const char *name = t_name("links");
+  long fds;
+
+  obs_make(name, SWEEP_SIZE, PR_FALSE);
+  fds = t_open_descriptors();
+  fault_begin();
+  fault.fake_sleep = PR_TRUE;
+  fault.nlink2 = FAULT_ALWAYS;
+  CHECK(PR_OpenSharedMemory(name, SWEEP_SIZE, PR_SHM_CREATE, 0600) == NULL);
+  fault_end();
+  CHECK_ERROR(PR_INVALID_STATE_ERROR);
+  CHECK_EQ(PR_GetOSError(), EMLINK);
   check_wait_bounded();
   CHECK_EQ(fault_calls(FE_MMAP, FK_COUNT, 0), 0);
   CHECK_EQ(t_open_descriptors(), fds);
@@ -1833,20 +1928,21 @@ CHILD(tmpfile_unsupported) {
   obs_path(name, atomic_target, sizeof atomic_target);
   fault_begin();
   fault_fail_kind(FE_OPEN, 1, 1, FK_OPEN_TMPFILE, err);
-  fault_hook_before(FE_LINKAT, FK_COUNT, atomic_probe);
+  fault_hook_before(FE_RENAME, FK_COUNT, atomic_probe);
   create_and_check(name);
   fault_end();
   CHECK_EQ(atomic_probed, 1);
   CHECK_EQ(fault_calls(FE_OPEN, FK_OPEN_TMPFILE, 0), 1);
   CHECK_EQ(fault_calls(FE_OPEN, FK_OPEN_TEMP, 0), 1);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_COUNT, 0), 1);
-  CHECK_INT(fault_first(FE_UNLINK, FK_UNLINK_TEMP), >, fault_first(FE_LINKAT, FK_LINK_TEMP));
+  /* Renamed, never linked: the file is never under two names. */
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 1);
+  CHECK_EQ(fault_calls(FE_LINKAT, FK_COUNT, 0), 0);
+  CHECK_EQ(fault_calls(FE_UNLINK, FK_UNLINK_TEMP, 0), 0);
   CHECK_EQ(obs_strays(PR_FALSE), 0);
   /* Remembered: no O_TMPFILE attempt any more. */
   obs_path(name2, atomic_target, sizeof atomic_target);
   fault_begin();
-  fault_hook_before(FE_LINKAT, FK_COUNT, atomic_probe);
+  fault_hook_before(FE_RENAME, FK_COUNT, atomic_probe);
   create_and_check(name2);
   fault_end();
   CHECK_EQ(atomic_probed, 2);
@@ -1910,13 +2006,13 @@ CHILD(link_proc_fd_enoent) {
   fault_begin();
   fault_fail_kind(FE_LINKAT, 1, 1, FK_LINK_EMPTY, ENOENT);
   fault_fail_kind(FE_LINKAT, 1, 1, FK_LINK_PROC, ENOENT);
-  fault_hook_before(FE_LINKAT, FK_LINK_TEMP, atomic_probe);
+  fault_hook_before(FE_RENAME, FK_COUNT, atomic_probe);
   create_and_check(name);
   fault_end();
   CHECK_EQ(atomic_probed, 1);
   CHECK_EQ(fault_calls(FE_OPEN, FK_OPEN_TMPFILE, 0), 1);
   CHECK_EQ(fault_calls(FE_OPEN, FK_OPEN_TEMP, 0), 1);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 1);
   /* The unnamed file's descriptor was closed before the fallback. */
   CHECK_INT(fault_first(FE_CLOSE, FK_COUNT), <, fault_first(FE_OPEN, FK_OPEN_TEMP));
   CHECK_EQ(t_open_descriptors(), fds);
@@ -1925,8 +2021,8 @@ CHILD(link_proc_fd_enoent) {
   create_and_check(name2);
   fault_end();
   CHECK_EQ(fault_calls(FE_OPEN, FK_OPEN_TMPFILE, 0), 0);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_COUNT, 0), 1);
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 1);
+  CHECK_EQ(fault_calls(FE_LINKAT, FK_COUNT, 0), 0);
   CHECK_EQ(obs_strays(PR_FALSE), 0);
   t_cleanup();
   return 0;
@@ -1934,10 +2030,44 @@ CHILD(link_proc_fd_enoent) {
 
 TEST(link_proc_fd_enoent_uses_temp_name) { linux_child("link_proc_fd_enoent", NULL); }
 
+/* A file system that cannot rename without replacing (EINVAL): the
+ * temporary name is linked under the segment's name and then removed,
+ * from then on. */
+CHILD(rename_noreplace_unsupported) {
+  const char *name = t_name("rename"), *name2 = t_name("rename2");
+
+  (void)argc;
+  (void)argv;
+  force_temp_name_path();
+  obs_path(name, atomic_target, sizeof atomic_target);
+  fault_begin();
+  fault_fail(FE_RENAME, 1, 1, EINVAL);
+  fault_hook_before(FE_LINKAT, FK_LINK_TEMP, atomic_probe);
+  create_and_check(name);
+  fault_end();
+  CHECK_EQ(atomic_probed, 1);
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 1);
+  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
+  CHECK_INT(fault_first(FE_UNLINK, FK_UNLINK_TEMP), >, fault_first(FE_LINKAT, FK_LINK_TEMP));
+  CHECK_EQ(obs_strays(PR_FALSE), 0);
+  fault_begin();
+  create_and_check(name2);
+  fault_end();
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 0);
+  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
+  CHECK_EQ(obs_strays(PR_FALSE), 0);
+  t_cleanup();
+  return 0;
+}
+
+TEST(rename_unsupported_links_the_temp_name) { linux_child("rename_noreplace_unsupported", NULL); }
+
 /* ---- Losing the creation race to another process ---- */
 
-/* The segment's name, for the rival. */
+/* The segment's name, for the rival; whether creation takes the temporary
+ * name (whose last step is a rename, not a link). */
 static const char *race_name;
+static PRBool race_temp_path;
 
 /* Another process creates the segment, with "rival" in it. */
 CHILD(rival) {
@@ -1975,7 +2105,7 @@ static void race_lost(int flags) {
   race_name = name;
   fault_begin();
   if (obs_linux())
-    fault_hook_before(FE_LINKAT, FK_COUNT, race_rival);
+    fault_hook_before(race_temp_path ? FE_RENAME : FE_LINKAT, FK_COUNT, race_rival);
   else
     fault_hook_before(FE_COUNT, FK_OPEN_CREATE, race_rival);
   shm = PR_OpenSharedMemory(name, SWEEP_SIZE, flags, 0600);
@@ -2005,9 +2135,10 @@ CHILD(race_in_temp_name_path) {
   (void)argc;
   (void)argv;
   force_temp_name_path();
+  race_temp_path = PR_TRUE;
   race_lost(PR_SHM_CREATE);
   race_lost(PR_SHM_CREATE | PR_SHM_EXCL);
-  CHECK_EQ(fault_calls(FE_LINKAT, FK_LINK_TEMP, 0), 1);
+  CHECK_EQ(fault_calls(FE_RENAME, FK_COUNT, 0), 1);
   t_cleanup();
   return 0;
 }

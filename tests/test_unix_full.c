@@ -13,8 +13,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "runner.h"
@@ -42,8 +40,7 @@ static void full_check_child(int code) {
 /* In a child: a private copy of the mounts, with a 1 MiB tmpfs on `dir`.
  * Exits with FULL_NO_MOUNT if the system does not allow it. */
 static void full_mount_tiny_tmpfs(const char *dir) {
-  if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount("prshm-full", dir, "tmpfs", 0, FULL_SPACE) != 0) {
+  if (t_private_mount("tmpfs", dir, 0, FULL_SPACE) != 0) {
     printf("cannot mount a tmpfs on %s: %s\n", dir, strerror(errno));
     exit(FULL_NO_MOUNT);
   }

@@ -729,6 +729,14 @@ static int ls_race_sys_open(const char *path, int flags, mode_t mode) {
   return fd;
 }
 
+/* Likewise through shm_open() (the portable backend, which opens without
+ * blocking where objects are files). */
+static int ls_race_sys_shm_open(const char *name, int flags, mode_t mode) {
+  int fd = ls_real.shm_open(name, flags, mode);
+  if (fd < 0 && errno == EWOULDBLOCK) atomic_store(&ls_race_blocked, 1);
+  return fd;
+}
+
 /* Its shared lock fails while the remover holds the exclusive one. */
 static int ls_race_sys_flock(int fd, int op) {
   int rv = ls_real.flock(fd, op);
@@ -782,6 +790,7 @@ static void ls_race(void) {
   ls_expect_orphan(&info);
   ls_real = prshm__sys;
   prshm__sys.open = ls_race_sys_open;
+  prshm__sys.shm_open = ls_race_sys_shm_open;
   prshm__sys.flock = ls_race_sys_flock;
   prshm__sys.unlink = ls_race_sys_unlink;
   CHECK_OK(prshm_remove_orphan(&info));
@@ -986,7 +995,7 @@ CHILD(list_as_nobody) {
   prshm_seginfo info;
 
   if (argc != 1) return 2;
-  if (setgid(65534) != 0 || setuid(65534) != 0) return 3;
+  if (t_become_nobody() != 0) return 3;
   if (prshm_stat(argv[0], &info) != PR_SUCCESS) return 4;
   if (info.use != PRSHM_USE_UNKNOWN || (info.evidence & unchecked) != unchecked) return 5;
   if ((info.evidence & LS_HELD) != 0) return 6;

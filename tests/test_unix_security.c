@@ -26,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -39,7 +38,7 @@
 #include "runner.h"
 
 #define SEC_SIZE 8192
-#define SEC_NOBODY 65534
+#define SEC_NOBODY T_NOBODY
 
 /* The path of the file behind `name` in the namespace. */
 static void sec_path(const char *name, char *path, size_t size) {
@@ -332,11 +331,7 @@ TEST(aliasing_only_for_the_same_lexical_path) {
  * when started as root. */
 CHILD(squat) {
   if (argc != 1) return 2;
-  if (geteuid() == 0) {
-    CHECK_EQ(setgroups(0, NULL), 0);
-    CHECK_EQ(setgid(SEC_NOBODY), 0);
-    CHECK_EQ(setuid(SEC_NOBODY), 0);
-  }
+  if (geteuid() == 0) CHECK_EQ(t_become_nobody(), 0);
   sec_create(argv[0], 0666, "squatted");
   return 0;
 }

@@ -51,7 +51,7 @@ static void tl_exec(const int in[2], const int out[2], const int err[2], int as_
   int n = 0;
 
   if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(126);
-  if (as_nobody && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(126);
+  if (as_nobody && t_become_nobody() != 0) _exit(126);
   argv[n++] = (char *)(uintptr_t) "prshm";
   while (*args != NULL && n < 31) argv[n++] = (char *)(uintptr_t)*args++;
   argv[n] = NULL;

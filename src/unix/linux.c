@@ -12,12 +12,18 @@
  * takes no flock(): open costs exactly the calls of a raw shm_open() cycle.
  *
  * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
- * mode and its reserved memory, and only then linked under its name; linkat() fails if the name exists, so two creators never both
- * win. A process that dies before the link leaves nothing at all. On file
- * systems without O_TMPFILE, or without /proc when linking by descriptor
- * needs it, the file is made under a hidden temporary name instead and
- * linked from there (a crash then leaves a ".prshm-tmp-" file, which no key
- * can name and which `prshm prune` removes).
+ * mode and its reserved memory, and only then linked under its name;
+ * linkat() fails if the name exists, so two creators never both win. A
+ * process that dies before the link leaves nothing at all. On file systems
+ * without O_TMPFILE, or without /proc when linking by descriptor needs it,
+ * the file is made under a hidden temporary name instead and renamed to
+ * its name without replacing one (renameat2's RENAME_NOREPLACE), so that
+ * it is never under two names; a crash then leaves a ".prshm-tmp-" file,
+ * which no key can name and which `prshm prune` removes. Only where the
+ * file system cannot rename that way is it linked and the temporary name
+ * removed, and a crash between the two leaves the segment under two names
+ * until `prshm prune` removes the temporary one (openers refuse a file
+ * under two names: see prshm__unix_adopt).
  *
  * Sections: open (existing, or create), create strategies, remove, table.
  */
@@ -43,7 +49,7 @@
 const PRBool prshm__unix_handles_lock = PR_FALSE;
 
 /* How a new file gets its name; each step down is taken once, for good. */
-enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME };
+enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME, LINK_TEMP_LINKED };
 static atomic_int linux_link_how = LINK_EMPTY_PATH;
 static atomic_uint linux_temp_counter;
 
@@ -57,14 +63,16 @@ static PRStatus linux_key(const char *name, char *key) {
 }
 
 /* Opens the segment at path read-write, or read-only if that is all this
- * process may do. -1 with errno if it cannot. */
+ * process may do or all the file system allows (mounted read-only). -1
+ * with errno if it cannot. */
 static int linux_open_existing(const char *path, PRBool *writable) {
   const int base = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
   int fd;
 
   PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, O_RDWR | base, 0));
   *writable = fd >= 0;
-  if (fd < 0 && errno == EACCES) PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, O_RDONLY | base, 0));
+  if (fd < 0 && (errno == EACCES || errno == EROFS))
+    PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, O_RDONLY | base, 0));
   return fd;
 }
 
@@ -76,14 +84,27 @@ static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
   /* The umask narrowed the mode given to open(); set it exactly. */
   if (prshm__sys.fchmod(fd, (mode_t)mode) != 0) return prshm__fail_os(errno);
   if ((flags & PRSHM_SPARSE) != 0)
-    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, (off_t)size));
+    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(size)));
   else
     PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
   if (rv != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }
 
-int prshm__sys_reserve(int fd, off_t length) { return fallocate(fd, 0, 0, length); }
+/* posix_fallocate() is fallocate() where the file system has it, and
+ * otherwise (ramfs) writes a byte into every block, which allocates them
+ * all the same: either way the memory is the segment's before it has a
+ * name. */
+int prshm__sys_rename_noreplace(const char *from, const char *to) {
+  return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+int prshm__sys_reserve(int fd, off_t length) {
+  int err = posix_fallocate(fd, 0, length);
+  if (err == 0) return 0;
+  errno = err;
+  return -1;
+}
 
 /* Links an O_TMPFILE descriptor at path. 0, or -1 with errno; ENOENT from
  * both ways means this system can do neither (no privilege, no /proc). */
@@ -146,6 +167,20 @@ static int linux_temp_open(char *temp) {
   return fd;
 }
 
+/* Gives the complete file at `temp` the name `path`, never replacing a
+ * name that exists. 0, or -1 with errno (EEXIST: the name exists). */
+static int linux_publish_temp(const char *temp, const char *path) {
+  if (atomic_load(&linux_link_how) != LINK_TEMP_LINKED) {
+    if (prshm__sys.rename_noreplace(temp, path) == 0) return 0;
+    /* EINVAL: this file system cannot rename without replacing. */
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    atomic_store(&linux_link_how, LINK_TEMP_LINKED);
+  }
+  if (prshm__sys.linkat(AT_FDCWD, temp, AT_FDCWD, path, 0) != 0) return -1;
+  (void)prshm__sys.unlink(temp);
+  return 0;
+}
+
 static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIntn flags,
                                              PRIntn mode, int *out) {
   char temp[LINUX_PATH_SIZE];
@@ -161,7 +196,7 @@ static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIn
     return CREATE_FAIL;
   }
   if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
-  if (prshm__sys.linkat(AT_FDCWD, temp, AT_FDCWD, path, 0) != 0) {
+  if (linux_publish_temp(temp, path) != 0) {
     err = errno;
     (void)prshm__sys.unlink(temp);
     (void)prshm__sys.close(fd);
@@ -169,7 +204,6 @@ static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIn
     prshm__fail_os(err);
     return CREATE_FAIL;
   }
-  (void)prshm__sys.unlink(temp);
   *out = fd;
   return CREATE_OK;
 
@@ -183,7 +217,7 @@ static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags,
                                     int *out) {
   linux_create_rv rv = CREATE_UNSUPPORTED;
 
-  if (atomic_load(&linux_link_how) != LINK_TEMP_NAME) {
+  if (atomic_load(&linux_link_how) < LINK_TEMP_NAME) {
     rv = linux_create_tmpfile(path, size, flags, mode, out);
     if (rv == CREATE_UNSUPPORTED) atomic_store(&linux_link_how, LINK_TEMP_NAME);
   }
@@ -246,6 +280,6 @@ static PRStatus linux_remove(const char *key) {
 }
 
 const prshm__backend prshm__backend_impl = {
-    "linux",        linux_key,          prshm__unix_native,       linux_open,
-    prshm__unix_map, prshm__unix_unmap, prshm__unix_close, linux_remove,
+    "linux",         linux_key,         prshm__unix_native, linux_open,
+    prshm__unix_map, prshm__unix_unmap, prshm__unix_close,  linux_remove,
 };

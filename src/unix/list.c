@@ -605,7 +605,8 @@ PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   if (dir == NULL) return PR_FAILURE;
   prshm__unix_path(dir, key, path);
   if (lstat(path, &st) != 0) return prshm__fail_os(errno);
-  if (!S_ISREG(st.st_mode)) return prshm__fail(PR_INVALID_STATE_ERROR, 0);
+  /* Not a file, or a file under more than one name: not a segment. */
+  if (!S_ISREG(st.st_mode) || st.st_nlink > 1) return prshm__fail(PR_INVALID_STATE_ERROR, 0);
   memset(&e, 0, sizeof e);
   strcpy(e.key, key);
   e.kind = list_kind(key);

@@ -37,6 +37,18 @@
 #define POSIX_SHM_IS_FILE PR_FALSE
 #endif
 
+/* Where shared memory objects are files in a directory (Linux's /dev/shm),
+ * anything can be planted at a name, a FIFO included, whose open would
+ * wait for a writer: open without blocking there. Elsewhere shm_open()
+ * objects live in a namespace of their own and take no such flag. */
+#if defined(__linux__)
+#define POSIX_SHM_OPEN_FLAGS O_NONBLOCK
+#define POSIX_SHM_DIR "/dev/shm"
+#else
+#define POSIX_SHM_OPEN_FLAGS 0
+#define POSIX_SHM_DIR NULL
+#endif
+
 #if defined(PRSHM_HAVE_POSIX_FALLOCATE)
 int prshm__sys_reserve(int fd, off_t length) {
   int err = posix_fallocate(fd, 0, length);
@@ -54,6 +66,14 @@ int prshm__sys_reserve(int fd, off_t length) {
 }
 #endif
 
+/* Not used here: shm_open() objects cannot be renamed. */
+int prshm__sys_rename_noreplace(const char *from, const char *to) {
+  (void)from;
+  (void)to;
+  errno = ENOSYS;
+  return -1;
+}
+
 /* Every handle holds a shared flock(): the in-use mark tools test. */
 const PRBool prshm__unix_handles_lock = PR_TRUE;
 
@@ -69,13 +89,27 @@ static int posix_ns_open(const char *key, int oflags, mode_t mode) {
 
   if (ns->has_dir) {
     prshm__unix_path(ns->dir, key, path);
-    PRSHM__RETRY_EINTR(fd, prshm__sys.open(path, oflags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-                                           mode));
+    PRSHM__RETRY_EINTR(fd,
+                       prshm__sys.open(path, oflags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode));
   } else {
     prshm__unix_path("", key, path);
-    PRSHM__RETRY_EINTR(fd, prshm__sys.shm_open(path, oflags, mode));
+    PRSHM__RETRY_EINTR(fd, prshm__sys.shm_open(path, oflags | POSIX_SHM_OPEN_FLAGS, mode));
   }
   return fd;
+}
+
+/* Whether `key` names a file still being created: a regular file of size
+ * 0. Only where the namespace is a directory; elsewhere it cannot be told
+ * without opening it (PR_FALSE). */
+static PRBool posix_ns_incomplete(const char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const char *dir = ns->has_dir ? ns->dir : POSIX_SHM_DIR;
+  char path[POSIX_PATH_SIZE];
+  struct stat st;
+
+  if (dir == NULL) return PR_FALSE;
+  prshm__unix_path(dir, key, path);
+  return prshm__sys.lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
 static int posix_ns_unlink(const char *key) {
@@ -100,7 +134,7 @@ static PRStatus posix_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
     if (rv != 0 && errno != EOPNOTSUPP && errno != ENOTSUP && errno != EINVAL)
       return prshm__fail_os(errno);
   }
-  if (rv != 0) PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, (off_t)size));
+  if (rv != 0) PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(size)));
   if (rv != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }
@@ -123,6 +157,50 @@ static int posix_create(const char *key, PRSize size, PRIntn flags, PRIntn mode,
   return 1;
 }
 
+/* What one attempt at opening an existing segment came to. */
+typedef enum { EXISTING_OK, EXISTING_FAIL, EXISTING_ABSENT, EXISTING_AGAIN } posix_existing_rv;
+
+/* Opens the existing segment of `key`: read-write, or read-only if that is
+ * all this process may do (or all a read-only file system allows). ABSENT
+ * with errno ENOENT if there is none; AGAIN if it should be tried again
+ * after a pause (a tool holds it for an instant, or its creator is still
+ * at work). */
+static posix_existing_rv posix_open_existing(const char *key, PRSize size, prshm__seg *seg) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  PRBool writable = PR_TRUE;
+  prshm__unix_check rv;
+  int fd;
+
+  fd = posix_ns_open(key, O_RDWR, 0);
+  if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+    writable = PR_FALSE;
+    fd = posix_ns_open(key, O_RDONLY, 0);
+    /* Until its creator has set the mode, a new segment is open to no one
+     * but its creator (the umask narrowed it): wait for it like for a
+     * segment not yet sized, where that can be seen. */
+    if (fd < 0 && errno == EACCES && posix_ns_incomplete(key)) return EXISTING_AGAIN;
+  }
+  if (fd < 0) {
+    /* A tool checking whether the segment is in use holds a lease on it
+     * for an instant (list.c), which fails a non-blocking open. */
+    if (errno == EWOULDBLOCK) return EXISTING_AGAIN;
+    if (errno == ENOENT) return EXISTING_ABSENT;
+    if (errno == EISDIR)
+      prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
+    else
+      prshm__fail_os(errno);
+    return EXISTING_FAIL;
+  }
+  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) {
+    (void)prshm__sys.close(fd);
+    return EXISTING_FAIL;
+  }
+  /* Only files have a link count to trust (POSIX_SHM_IS_FILE). */
+  rv = prshm__unix_adopt(fd, writable, size, ns->has_dir || POSIX_SHM_IS_FILE, seg);
+  if (rv == PRSHM__UNIX_RETRY) return EXISTING_AGAIN;
+  return rv == PRSHM__UNIX_OK ? EXISTING_OK : EXISTING_FAIL;
+}
+
 static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
                            prshm__seg *seg) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
@@ -133,31 +211,18 @@ static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
   if (ns->error != 0) return prshm__fail(ns->error, 0);
   for (attempt = 0; attempt < POSIX_OPEN_ATTEMPTS; attempt++) {
     if (!excl) {
-      PRBool writable = PR_TRUE;
-      fd = posix_ns_open(key, O_RDWR, 0);
-      if (fd < 0 && errno == EACCES) {
-        writable = PR_FALSE;
-        fd = posix_ns_open(key, O_RDONLY, 0);
-      }
-      if (fd >= 0) {
-        prshm__unix_check rv;
-        if (prshm__unix_lock_shared(fd) != PR_SUCCESS) {
-          (void)prshm__sys.close(fd);
+      switch (posix_open_existing(key, size, seg)) {
+        case EXISTING_OK:
+          return PR_SUCCESS;
+        case EXISTING_FAIL:
           return PR_FAILURE;
-        }
-        /* Only files have a link count to trust (POSIX_SHM_IS_FILE). */
-        rv = prshm__unix_adopt(fd, writable, size, ns->has_dir || POSIX_SHM_IS_FILE, seg);
-        if (rv == PRSHM__UNIX_RETRY) continue;
-        return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
+        case EXISTING_AGAIN:
+          prshm__unix_pause(attempt < 8 ? 1 : 16);
+          continue;
+        default: /* absent */
+          if (!create) return prshm__fail_os(ENOENT);
+          break;
       }
-      /* A tool checking whether the segment is in use holds a lease on it
-       * for an instant (list.c), which fails a non-blocking open. */
-      if (errno == EWOULDBLOCK) {
-        prshm__unix_pause(attempt < 8 ? 1 : 16);
-        continue;
-      }
-      if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
-      if (errno != ENOENT || !create) return prshm__fail_os(errno);
     }
     switch (posix_create(key, size, flags, mode, &fd)) {
       case 1:
@@ -184,6 +249,6 @@ static PRStatus posix_remove(const char *key) {
 }
 
 const prshm__backend prshm__backend_impl = {
-    "posix",         posix_key,          prshm__unix_native,      posix_open,
-    prshm__unix_map, prshm__unix_unmap, prshm__unix_close, posix_remove,
+    "posix",         posix_key,         prshm__unix_native, posix_open,
+    prshm__unix_map, prshm__unix_unmap, prshm__unix_close,  posix_remove,
 };

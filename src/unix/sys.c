@@ -11,10 +11,13 @@
 /* open(2) is variadic; the table wants a fixed signature. */
 static int sys_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 
-#define SYS_DEFAULTS                                                                  \
-  {                                                                                   \
-    sys_open, close, fstat, fchmod, ftruncate, prshm__sys_reserve, flock, linkat,     \
-        unlink, mmap, munmap, getcwd, shm_open, shm_unlink, nanosleep,                \
+#define SYS_DEFAULTS                                                                          \
+  {                                                                                           \
+    .open = sys_open, .close = close, .fstat = fstat, .lstat = lstat,                         \
+    .fs_info = prshm__sys_fs_info, .fchmod = fchmod, .ftruncate = ftruncate,                  \
+    .reserve = prshm__sys_reserve, .flock = flock, .linkat = linkat, .unlink = unlink,        \
+    .rename_noreplace = prshm__sys_rename_noreplace, .mmap = mmap, .munmap = munmap,          \
+    .getcwd = getcwd, .shm_open = shm_open, .shm_unlink = shm_unlink, .nanosleep = nanosleep, \
   }
 
 static const prshm__syscalls sys_defaults = SYS_DEFAULTS;

@@ -17,15 +17,21 @@ typedef struct prshm__syscalls {
   int (*open)(const char *path, int flags, mode_t mode);
   int (*close)(int fd);
   int (*fstat)(int fd, struct stat *st);
+  int (*lstat)(const char *path, struct stat *st);
+  /* The file system of `path`: *type its Linux magic number (0 where
+   * there is none), *page its block size. -1 with errno on failure. */
+  int (*fs_info)(const char *path, unsigned long *type, unsigned long *page);
   int (*fchmod)(int fd, mode_t mode);
   int (*ftruncate)(int fd, off_t length);
   /* Allocates bytes [0, length) of the file, growing it to length: -1 with
    * errno on failure (whatever the OS call reports its errors by). */
   int (*reserve)(int fd, off_t length);
   int (*flock)(int fd, int operation);
-  int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-                int flags);
+  int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
   int (*unlink)(const char *path);
+  /* Renames `from` to `to` only if `to` does not exist (EEXIST if it
+   * does; EINVAL where the file system cannot do that). */
+  int (*rename_noreplace)(const char *from, const char *to);
   void *(*mmap)(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
   int (*munmap)(void *addr, size_t length);
   char *(*getcwd)(char *buf, size_t size);
@@ -42,5 +48,11 @@ void prshm__sys_reset(void);
 
 /* The backend's way to reserve space (sys_reserve in linux.c or posix.c). */
 int prshm__sys_reserve(int fd, off_t length);
+
+/* The default rename_noreplace (linux.c; posix.c has none). */
+int prshm__sys_rename_noreplace(const char *from, const char *to);
+
+/* The default fs_info (unix.c). */
+int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *page);
 
 #endif /* PRSHM_UNIX_SYS_H */

@@ -12,6 +12,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__linux__)
+#include <sys/vfs.h>
+#endif
+
 #include "unix.h"
 
 /* How long an opener waits, in total, for a tool's exclusive lock to go and
@@ -22,22 +26,81 @@
 static prshm__unix_ns unix_ns;
 static prshm__once unix_ns_once = PRSHM__ONCE_INIT;
 
+#if defined(__linux__)
+/* The magic number of hugetlbfs in statfs()'s f_type (linux/magic.h). */
+#define UNIX_HUGETLBFS_MAGIC 0x958458f6ul
+/* shm_open()'s objects are files in this directory. */
+#define UNIX_SHM_DIR "/dev/shm"
+
+int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *page) {
+  struct statfs st;
+
+  if (statfs(path, &st) != 0) return -1;
+  *type = (unsigned long)st.f_type;
+  *page = (unsigned long)st.f_bsize;
+  return 0;
+}
+
+void prshm__unix_fs_page(const char *dir, prshm__unix_ns *ns) {
+  unsigned long type = 0, page = 0;
+
+  ns->page = (PRSize)sysconf(_SC_PAGESIZE);
+  /* Unknown: mappings in pages of the system's size, which is right for
+   * every file system but hugetlbfs. */
+  if (dir == NULL || prshm__sys.fs_info(dir, &type, &page) != 0) return;
+  if (type == UNIX_HUGETLBFS_MAGIC && page > ns->page && (page & (page - 1)) == 0) {
+    ns->huge = PR_TRUE;
+    ns->page = (PRSize)page;
+  }
+}
+#else
+#define UNIX_SHM_DIR NULL
+
+int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *page) {
+  (void)path;
+  *type = 0;
+  *page = (unsigned long)sysconf(_SC_PAGESIZE);
+  return 0;
+}
+
+void prshm__unix_fs_page(const char *dir, prshm__unix_ns *ns) {
+  (void)dir;
+  ns->page = (PRSize)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+PRSize prshm__unix_round_up(PRSize size, PRSize page) {
+  PRSize rounded = (size + page - 1) & ~(page - 1);
+  return rounded >= size ? rounded : size;
+}
+
 static void unix_ns_init(void) {
   const char *dir = getenv(PRSHM_DIR_ENV);
   size_t len;
 
-  if (dir == NULL) return;
-  len = strlen(dir);
-  while (len > 1 && dir[len - 1] == '/') len--;
-  if (dir[0] != '/') {
-    unix_ns.error = PR_INVALID_ARGUMENT_ERROR;
-  } else if (len >= sizeof unix_ns.dir) {
-    unix_ns.error = PR_NAME_TOO_LONG_ERROR;
-  } else {
-    memcpy(unix_ns.dir, dir, len);
-    unix_ns.dir[len == 1 ? 0 : len] = '\0'; /* "/" itself joins as "" + "/" */
-    unix_ns.has_dir = PR_TRUE;
+  if (dir != NULL) {
+    len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    if (dir[0] != '/') {
+      unix_ns.error = PR_INVALID_ARGUMENT_ERROR;
+    } else if (len >= sizeof unix_ns.dir) {
+      unix_ns.error = PR_NAME_TOO_LONG_ERROR;
+    } else {
+      memcpy(unix_ns.dir, dir, len);
+      unix_ns.dir[len == 1 ? 0 : len] = '\0'; /* "/" itself joins as "" + "/" */
+      unix_ns.has_dir = PR_TRUE;
+    }
   }
+  if (!unix_ns.has_dir)
+    prshm__unix_fs_page(unix_ns.error == 0 ? UNIX_SHM_DIR : NULL, &unix_ns);
+  else
+    prshm__unix_fs_page(unix_ns.dir[0] != '\0' ? unix_ns.dir : "/", &unix_ns);
+}
+
+off_t prshm__unix_truncate_size(PRSize size) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  /* hugetlbfs sets a file's size by truncation in whole huge pages only. */
+  return (off_t)(ns->huge ? prshm__unix_round_up(size, ns->page) : size);
 }
 
 const prshm__unix_ns *prshm__unix_namespace(void) {
@@ -109,11 +172,20 @@ PRStatus prshm__unix_lock_shared(int fd) {
   }
 }
 
-/* fstat()s fd until its size is not 0 (bounded). RETRY if it loses its name
- * meanwhile and check_nlink is set. */
-static prshm__unix_check unix_stat_sized(int fd, PRBool check_nlink, struct stat *st) {
-  long waited = 0, step = 1;
+/* fstat()s fd until the segment is complete: sized (not 0) and, where link
+ * counts mean something (check_links), under exactly one name. A creator
+ * that is not prshm, or the portable backend's, sizes it an instant after
+ * making it; linux.c's temporary-name path has it under two names for an
+ * instant. Anything that stays that way past a bounded wait is refused: a
+ * file of size 0 as busy, a file with more than one name (a hard link,
+ * planted or made by hand) as not a segment, for two names must never share
+ * memory. RETRY if the file loses its name meanwhile (removed since it was
+ * opened). *waited tells whether it was incomplete at first. */
+static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct stat *st,
+                                            PRBool *waited) {
+  long slept = 0, step = 1;
 
+  *waited = PR_FALSE;
   for (;;) {
     if (prshm__sys.fstat(fd, st) != 0) {
       prshm__fail_os(errno);
@@ -123,26 +195,33 @@ static prshm__unix_check unix_stat_sized(int fd, PRBool check_nlink, struct stat
       prshm__fail(PR_INVALID_STATE_ERROR, 0);
       return PRSHM__UNIX_FAIL;
     }
-    if (check_nlink && st->st_nlink == 0) return PRSHM__UNIX_RETRY;
-    if (st->st_size > 0) return PRSHM__UNIX_OK;
-    /* Size 0: a creator has not sized it yet (the portable path, or a
-     * program that is not prshm). Never map it before it is sized. */
-    if (waited >= UNIX_SIZE_WAIT_MS) {
-      prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
+    if (check_links && st->st_nlink == 0) return PRSHM__UNIX_RETRY;
+    if (st->st_size > 0 && (!check_links || st->st_nlink == 1)) return PRSHM__UNIX_OK;
+    if (slept >= UNIX_SIZE_WAIT_MS) {
+      if (st->st_size > 0)
+        prshm__fail(PR_INVALID_STATE_ERROR, EMLINK);
+      else
+        prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
       return PRSHM__UNIX_FAIL;
     }
+    *waited = PR_TRUE;
     prshm__unix_pause(step);
-    waited += step;
+    slept += step;
     if (step < 64) step *= 2;
   }
 }
 
-prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_nlink,
+prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_links,
                                     prshm__seg *seg) {
   struct stat st;
   prshm__unix_check rv;
+  PRBool waited;
 
-  rv = unix_stat_sized(fd, check_nlink, &st);
+  rv = unix_stat_complete(fd, check_links, &st, &waited);
+  /* Opened read-only while its creator was still at work: the mode may
+   * have been narrower than the creator asked for until then (the portable
+   * backend's creation). Open again, now that it is complete. */
+  if (rv == PRSHM__UNIX_OK && waited && !writable) rv = PRSHM__UNIX_RETRY;
   if (rv == PRSHM__UNIX_RETRY) {
     (void)prshm__sys.close(fd);
     return rv;
@@ -183,6 +262,9 @@ void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
 }
 
 PRStatus prshm__unix_unmap(void *addr, PRSize size) {
+  /* The kernel maps whole pages of the file system, and hugetlbfs refuses
+   * to unmap less than a whole huge page. */
+  size = prshm__unix_round_up(size, prshm__unix_namespace()->page);
   if (prshm__sys.munmap(addr, size) != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }

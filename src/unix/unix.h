@@ -13,9 +13,13 @@
 
 /* The namespace as PRSHM_DIR sets it; read once per process. */
 typedef struct prshm__unix_ns {
-  PRErrorCode error; /* nonzero: PRSHM_DIR is unusable; every call fails so */
-  PRBool has_dir;    /* PRSHM_DIR is set: segments are files in dir */
-  char dir[PATH_MAX];/* PRSHM_DIR without trailing '/'s, when has_dir */
+  PRErrorCode error;  /* nonzero: PRSHM_DIR is unusable; every call fails so */
+  PRBool has_dir;     /* PRSHM_DIR is set: segments are files in dir */
+  char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
+  PRBool huge;        /* the file system is hugetlbfs: a file's size must be
+                         a multiple of `page` to be set by truncation */
+  PRSize page;        /* the file system's page: what a mapping's length is
+                         rounded up to (the huge page size on hugetlbfs) */
 } prshm__unix_ns;
 
 /* The namespace; never changes after the first call. */
@@ -41,12 +45,16 @@ typedef enum prshm__unix_check {
 
 /*
  * Checks the descriptor of an existing segment and fills *seg: waits
- * (bounded) while it is still size 0, and checks `size` against its real
- * size (0 takes all). check_nlink: a descriptor whose file has no name left
- * means the segment was removed since it was opened (or locked); report
- * RETRY. Closes fd unless it reports OK.
+ * (bounded) while it is still size 0 or, with check_links, under more than
+ * one name, and checks `size` against its real size (0 takes all).
+ * check_links is for namespaces whose link counts mean something (files):
+ * a file under two names is refused as not a segment, and one with no name
+ * left was removed since it was opened, which is reported as RETRY. A
+ * descriptor opened read-only while the segment was still incomplete is
+ * also RETRY, so the caller opens again for writing if the complete
+ * segment allows it. Closes fd unless it reports OK.
  */
-prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_nlink,
+prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_links,
                                     prshm__seg *seg);
 
 /* Whether every open handle of this backend holds a shared flock() on its
@@ -65,6 +73,20 @@ PRStatus prshm__unix_lock_shared(int fd);
   do {                               \
     (rv) = (call);                   \
   } while ((rv) == -1 && errno == EINTR)
+
+/* `size` rounded up to a multiple of `page` (a power of two), or `size`
+ * itself if that would overflow. */
+PRSize prshm__unix_round_up(PRSize size, PRSize page);
+
+/* Fills in ns->huge and ns->page for the file system at `dir` (NULL: no
+ * directory to ask; the system's page size). Linux tells hugetlbfs apart;
+ * elsewhere mappings follow the system's page size. */
+void prshm__unix_fs_page(const char *dir, prshm__unix_ns *ns);
+
+/* The length to give ftruncate() for a sparse segment of `size` bytes:
+ * `size`, or on hugetlbfs `size` rounded up to whole huge pages (the only
+ * sizes it can set that way). size is at most INT64_MAX. */
+off_t prshm__unix_truncate_size(PRSize size);
 
 /* The backend table entries both Unix backends share. */
 void *prshm__unix_map(const prshm__seg *seg, PRBool readonly);
