@@ -1,5 +1,5 @@
 # Labels for the hardening tests (test_unix_limits.c, test_unix_killpoints.c,
-# test_unix_security.c) that cannot run under every memory checker; each
+# test_unix_security.c, test_unix_memlimit.c) that cannot run under every memory checker; each
 # with its reason. scripts/test.sh skips nosan under ASan/TSan and
 # novalgrind under valgrind.
 if(NOT WIN32)
@@ -18,6 +18,12 @@ if(NOT WIN32)
   # that list the default namespace meanwhile would read a directory of
   # 100,000 changing entries. Alone, it measures only itself.
   set_tests_properties(unix_limits.hundred_thousand_segments PROPERTIES RUN_SERIAL TRUE)
+  # The child runs in a memory cgroup of 256 MiB, which valgrind's own
+  # memory (charged to the child) would fill: the case would measure
+  # valgrind. The stepping logic's cases (test_unix_memlimit.c) run under
+  # valgrind all the same.
+  set_tests_properties(unix_memlimit.memory_cgroup_limit_is_an_error_code PROPERTIES
+    LABELS "unix_memlimit;novalgrind")
 endif()
 
 # The kill-point test's last case runs the prshm command's prune (built after

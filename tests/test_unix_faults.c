@@ -254,13 +254,13 @@ static int fault_ftruncate(int fd, off_t length) {
   return fault.real.ftruncate(fd, length);
 }
 
-static int fault_reserve(int fd, off_t length) {
+static int fault_reserve(int fd, off_t offset, off_t length) {
   int err = fault_take(FE_RESERVE, FK_PLAIN, NULL, NULL);
   if (err != 0) {
     errno = err;
     return -1;
   }
-  return fault.real.reserve(fd, length);
+  return fault.real.reserve(fd, offset, length);
 }
 
 static int fault_flock(int fd, int operation) {
@@ -1732,11 +1732,11 @@ TEST(sys_reserve_reports_errno) {
   int fds[2];
 
   errno = 0;
-  CHECK_EQ(prshm__sys_reserve(-1, SWEEP_SIZE), -1);
+  CHECK_EQ(prshm__sys_reserve(-1, 0, SWEEP_SIZE), -1);
   CHECK_EQ(errno, EBADF);
   CHECK_EQ(pipe(fds), 0);
   errno = 0;
-  CHECK_EQ(prshm__sys_reserve(fds[1], SWEEP_SIZE), -1);
+  CHECK_EQ(prshm__sys_reserve(fds[1], 0, SWEEP_SIZE), -1);
   CHECK_EQ(errno, ESPIPE);
   CHECK_EQ(close(fds[0]), 0);
   CHECK_EQ(close(fds[1]), 0);

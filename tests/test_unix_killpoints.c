@@ -175,9 +175,9 @@ static int kp_ftruncate(int fd, off_t n) {
   kp_point("ftruncate");
   return kp_real.ftruncate(fd, n);
 }
-static int kp_reserve(int fd, off_t n) {
+static int kp_reserve(int fd, off_t at, off_t n) {
   kp_point("reserve");
-  return kp_real.reserve(fd, n);
+  return kp_real.reserve(fd, at, n);
 }
 static int kp_flock(int fd, int op) {
   kp_point("flock");
@@ -190,6 +190,10 @@ static int kp_linkat(int ofd, const char *op, int nfd, const char *np, int fl) {
 static int kp_unlink(const char *p) {
   kp_point("unlink");
   return kp_real.unlink(p);
+}
+static int kp_rename(const char *from, const char *to) {
+  kp_point("rename");
+  return kp_real.rename_noreplace(from, to);
 }
 static void *kp_mmap(void *a, size_t n, int prot, int fl, int fd, off_t off) {
   kp_point("mmap");
@@ -227,6 +231,7 @@ static void kp_wrap(void) {
   prshm__sys.flock = kp_flock;
   prshm__sys.linkat = kp_linkat;
   prshm__sys.unlink = kp_unlink;
+  prshm__sys.rename_noreplace = kp_rename;
   prshm__sys.mmap = kp_mmap;
   prshm__sys.munmap = kp_munmap;
   prshm__sys.getcwd = kp_getcwd;

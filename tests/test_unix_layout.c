@@ -866,8 +866,8 @@ static int layout_stop_linkat(int olddirfd, const char *oldpath, int newdirfd, c
   layout_stop_here();
 }
 
-static int layout_stop_reserve(int fd, off_t length) {
-  (void)fd, (void)length;
+static int layout_stop_reserve(int fd, off_t offset, off_t length) {
+  (void)fd, (void)offset, (void)length;
   layout_stop_here();
 }
 

@@ -86,7 +86,7 @@ static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
   if ((flags & PRSHM_SPARSE) != 0)
     PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(size)));
   else
-    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
+    rv = prshm__unix_reserve(fd, size);
   if (rv != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }
@@ -99,8 +99,8 @@ int prshm__sys_rename_noreplace(const char *from, const char *to) {
   return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }
 
-int prshm__sys_reserve(int fd, off_t length) {
-  int err = posix_fallocate(fd, 0, length);
+int prshm__sys_reserve(int fd, off_t offset, off_t length) {
+  int err = posix_fallocate(fd, offset, length);
   if (err == 0) return 0;
   errno = err;
   return -1;

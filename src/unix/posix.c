@@ -50,16 +50,17 @@
 #endif
 
 #if defined(PRSHM_HAVE_POSIX_FALLOCATE)
-int prshm__sys_reserve(int fd, off_t length) {
-  int err = posix_fallocate(fd, 0, length);
+int prshm__sys_reserve(int fd, off_t offset, off_t length) {
+  int err = posix_fallocate(fd, offset, length);
   if (err == 0) return 0;
   errno = err;
   return -1;
 }
 #else
 /* No way to reserve: report it, and the creator sizes without reserving. */
-int prshm__sys_reserve(int fd, off_t length) {
+int prshm__sys_reserve(int fd, off_t offset, off_t length) {
   (void)fd;
+  (void)offset;
   (void)length;
   errno = EOPNOTSUPP;
   return -1;
@@ -130,7 +131,7 @@ static PRStatus posix_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
     return prshm__fail_os(errno);
   if (prshm__unix_lock_shared(fd) != PR_SUCCESS) return PR_FAILURE;
   if ((flags & PRSHM_SPARSE) == 0) {
-    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)size));
+    rv = prshm__unix_reserve(fd, size);
     if (rv != 0 && errno != EOPNOTSUPP && errno != ENOTSUP && errno != EINVAL)
       return prshm__fail_os(errno);
   }

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "prtypes.h"
+
 typedef struct prshm__syscalls {
   int (*open)(const char *path, int flags, mode_t mode);
   int (*close)(int fd);
@@ -23,9 +25,13 @@ typedef struct prshm__syscalls {
   int (*fs_info)(const char *path, unsigned long *type, unsigned long *page);
   int (*fchmod)(int fd, mode_t mode);
   int (*ftruncate)(int fd, off_t length);
-  /* Allocates bytes [0, length) of the file, growing it to length: -1 with
-   * errno on failure (whatever the OS call reports its errors by). */
-  int (*reserve)(int fd, off_t length);
+  /* Allocates bytes [offset, offset + length) of the file, growing it to
+   * their end: -1 with errno on failure (whatever the OS call reports its
+   * errors by). */
+  int (*reserve)(int fd, off_t offset, off_t length);
+  /* The memory the process's memory cgroups still allow (memlimit.c): 0
+   * and *room, or -1 when no limit is known. */
+  int (*memory_room)(PRUint64 *room);
   int (*flock)(int fd, int operation);
   int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
   int (*unlink)(const char *path);
@@ -47,7 +53,10 @@ extern prshm__syscalls prshm__sys;
 void prshm__sys_reset(void);
 
 /* The backend's way to reserve space (sys_reserve in linux.c or posix.c). */
-int prshm__sys_reserve(int fd, off_t length);
+int prshm__sys_reserve(int fd, off_t offset, off_t length);
+
+/* The default memory_room (memlimit.c). */
+int prshm__sys_memory_room(PRUint64 *room);
 
 /* The default rename_noreplace (linux.c; posix.c has none). */
 int prshm__sys_rename_noreplace(const char *from, const char *to);

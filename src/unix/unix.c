@@ -97,6 +97,38 @@ static void unix_ns_init(void) {
     prshm__unix_fs_page(unix_ns.dir[0] != '\0' ? unix_ns.dir : "/", &unix_ns);
 }
 
+/* Below this size a reservation is made without looking at the cgroup's
+ * limit: its pages weigh no more than the stack or heap a process grows
+ * without thinking. From it on, reservations go in steps of UNIX_STEP,
+ * each checked against the room left, with UNIX_MARGIN kept for the
+ * process itself. */
+#define UNIX_UNCHECKED ((PRSize)1 << 20)
+#define UNIX_STEP ((PRSize)64 << 20)
+#define UNIX_MARGIN ((PRUint64)8 << 20)
+
+int prshm__unix_reserve(int fd, PRSize size) {
+  PRSize done = 0;
+  PRUint64 room;
+  int rv;
+
+  if (size < UNIX_UNCHECKED) {
+    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, 0, (off_t)size));
+    return rv;
+  }
+  while (done < size) {
+    PRSize step = size - done < UNIX_STEP ? size - done : UNIX_STEP;
+    /* Other processes of the cgroup allocate too: ask again every step. */
+    if (prshm__sys.memory_room(&room) == 0 && room < (PRUint64)step + UNIX_MARGIN) {
+      errno = ENOMEM;
+      return -1;
+    }
+    PRSHM__RETRY_EINTR(rv, prshm__sys.reserve(fd, (off_t)done, (off_t)step));
+    if (rv != 0) return -1;
+    done += step;
+  }
+  return 0;
+}
+
 off_t prshm__unix_truncate_size(PRSize size) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   /* hugetlbfs sets a file's size by truncation in whole huge pages only. */

@@ -88,6 +88,13 @@ void prshm__unix_fs_page(const char *dir, prshm__unix_ns *ns);
  * sizes it can set that way). size is at most INT64_MAX. */
 off_t prshm__unix_truncate_size(PRSize size);
 
+/* Reserves the memory of a new segment of `size` bytes (at most
+ * INT64_MAX) in fd's file, in steps, each only if the process's memory
+ * cgroups leave room for it (memlimit.c): a cgroup's limit is reported as
+ * ENOMEM instead of waking the kernel's OOM killer. Interrupted steps are
+ * made again. 0, or -1 with errno. */
+int prshm__unix_reserve(int fd, PRSize size);
+
 /* The backend table entries both Unix backends share. */
 void *prshm__unix_map(const prshm__seg *seg, PRBool readonly);
 PRStatus prshm__unix_unmap(void *addr, PRSize size);
