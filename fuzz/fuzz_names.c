@@ -121,7 +121,7 @@ static void fn_check_relative(const char *cwd, const char *name, const char *r) 
 /* The bytes an encoder may write into a key's body. */
 static int fn_key_byte(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-' || c == ':' || c == '%';
+         c == '_' || c == '-' || c == '+' || c == '%';
 }
 
 static void fn_check_key(const char *r, const char *key, size_t klen, size_t limit) {

@@ -70,7 +70,7 @@ NSPR_API(PRStatus) prshm_get_size(PRSharedMemory *shm, PRSize *size);
  * prshm_native_name - the OS name of the segment that `name` designates.
  *
  * Other programs open the segment by this name: on Unix, the name to give
- * shm_open() (for example "/prshm.srv:app:state"; Python's
+ * shm_open() (for example "/prshm.srv+app+state"; Python's
  * multiprocessing.shared_memory takes it without the leading '/'), or,
  * under PRSHM_DIR, the path of the file; on Windows, the section's object
  * name. A relative name is resolved against the current directory now. The

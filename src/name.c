@@ -5,7 +5,7 @@
  *
  * A key is one of
  *   "prshm." + readable body   the resolved name without its leading '/',
- *                              with '/' written as ':', the bytes
+ *                              with '/' written as '+', the bytes
  *                              [A-Za-z0-9._-] as themselves and every other
  *                              byte as %XX (upper-case hex): reversible;
  *   "prshm-" + 22 characters   the first 128 bits of the SHA-256 of the
@@ -14,11 +14,18 @@
  * The body of a readable key is a prefix code, so two names never give one
  * readable key; the two forms differ in their sixth byte, so a readable key
  * never equals a hashed one; and no key contains '/', '\\' or NUL, so a key
- * cannot leave the namespace it is looked up in.
+ * cannot leave the namespace it is looked up in. Every key is printable
+ * ASCII without ':' or spaces, which other programs' tools accept (Python's
+ * multiprocessing resource tracker among them).
  */
 #include <string.h>
 
 #include "internal.h"
+
+/* What a readable key writes for '/'. Not ':', which Python's resource
+ * tracker takes as its own separator (it fails on such names), and
+ * nothing a shell or a file manager treats specially. */
+#define NAME_SEPARATOR '+'
 
 static const char name_hex[] = "0123456789ABCDEF";
 static const char name_b64[] =
@@ -97,7 +104,7 @@ static size_t name_encode_readable(const char *resolved, size_t limit, char *out
   for (; *p != '\0'; p++) {
     if (name_plain(*p) || *p == '/') {
       if (n + 1 > limit) return 0;
-      out[n++] = *p == '/' ? ':' : (char)*p;
+      out[n++] = *p == '/' ? NAME_SEPARATOR : (char)*p;
     } else {
       if (n + 3 > limit) return 0;
       out[n++] = '%';
@@ -142,7 +149,7 @@ static int name_decode_body(const char *body, char *out, size_t outsize) {
   out[n++] = '/';
   for (; *body != '\0'; body++) {
     int c = (unsigned char)*body;
-    if (c == ':') {
+    if (c == NAME_SEPARATOR) {
       c = '/';
     } else if (c == '%') {
       int hi = name_hex_value(body[1]), lo = hi >= 0 ? name_hex_value(body[2]) : -1;

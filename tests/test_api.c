@@ -1078,7 +1078,7 @@ TEST(native_name_forms) {
   if (strcmp(prshm_backend_name(), "win32") == 0) SKIP("Unix native names");
   /* prshm_ext.h's example: readable and reversible where it fits. */
   CHECK_OK(prshm_native_name("/srv/app/state", a, sizeof a));
-  CHECK_STR(a, "/prshm.srv:app:state");
+  CHECK_STR(a, "/prshm.srv+app+state");
   /* Equivalent spellings, one name. */
   CHECK_OK(prshm_native_name("//srv/./app//state/", b, sizeof b));
   CHECK_STR(b, a);

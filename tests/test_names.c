@@ -204,9 +204,9 @@ static void names_check_round_trip(const char *resolved, size_t limit) {
 TEST(encode_documented_readable_form) {
   char key[PRSHM__KEY_SIZE];
 
-  /* The example of prshm_ext.h: "/srv/app/state" is "prshm.srv:app:state". */
+  /* The example of prshm_ext.h: "/srv/app/state" is "prshm.srv+app+state". */
   CHECK(names_encode("/srv/app/state", NAMES_LINUX_LIMIT, key));
-  CHECK_STR(key, "prshm.srv:app:state");
+  CHECK_STR(key, "prshm.srv+app+state");
   CHECK(names_encode("/a b%", NAMES_LINUX_LIMIT, key));
   CHECK_STR(key, "prshm.a%20b%25");
   CHECK(names_encode("/", NAMES_LINUX_LIMIT, key));
@@ -276,6 +276,23 @@ static void names_check_form_at_limit(size_t limit) {
   CHECK(!names_encode(resolved, limit, key));
   names_make(resolved, fit - 2, 1);
   names_check_round_trip(resolved, limit);
+}
+
+TEST(keys_are_printable_ascii_without_colon) {
+  /* Other programs' tools take native names: Python's resource tracker
+   * splits its messages at ':' and encodes them as ASCII. */
+  char name[8], resolved[PRSHM__RESOLVED_MAX], key[PRSHM__KEY_SIZE];
+  const char *p;
+  int c;
+
+  for (c = 1; c < 256; c++) {
+    snprintf(name, sizeof name, "/a%cb/c", c);
+    CHECK(prshm__name_resolve("/", name, resolved, sizeof resolved) > 0);
+    (void)prshm__name_encode(resolved, 255, key);
+    for (p = key; *p != '\0'; p++)
+      if (*p == ':' || *p <= ' ' || *p > '~')
+        t_fail(__FILE__, __LINE__, "byte %d gives key %s", c, key);
+  }
 }
 
 TEST(encode_readable_or_hashed_by_limit) {
@@ -349,6 +366,8 @@ TEST(injective_where_naive_escaping_confuses) {
   names_check_distinct("/a:b", "/a/b");
   names_check_distinct("/a%2Fb", "/a/b");
   names_check_distinct("/a%3Ab", "/a:b");
+  names_check_distinct("/a+b", "/a/b");
+  names_check_distinct("/a%2Bb", "/a+b");
   names_check_distinct("/a%", "/a%25");
   names_check_distinct("/a%25", "/a%2525");
   names_check_distinct("/a.b", "/a/b");
@@ -409,11 +428,11 @@ static void names_check_rejected(const char *key) {
 
 TEST(decode_rejects_non_canonical_and_foreign) {
   names_check_rejected("prshm.%41");   /* 'A' needs no escape */
-  names_check_rejected("prshm.%2F");   /* '/' is written ':' */
+  names_check_rejected("prshm.%2F");   /* '/' is written '+' */
   names_check_rejected("prshm.%2f");   /* lower-case hex */
   names_check_rejected("prshm.%00");   /* NUL is never in a name */
   names_check_rejected("prshm.a::b");  /* empty component */
-  names_check_rejected("prshm.:a");    /* would resolve "//a" */
+  names_check_rejected("prshm.+a");    /* would resolve "//a" */
   names_check_rejected("prshm.a:");    /* trailing '/' */
   names_check_rejected("prshm.a:.:b"); /* "." component */
   names_check_rejected("prshm.a:..");  /* ".." component */
@@ -437,7 +456,7 @@ TEST(decode_accepts_what_encode_writes_and_checks_room) {
   char out[8];
 
   CHECK_EQ(prshm__name_decode("prshm-AAAAAAAAAAAAAAAAAAAAAA", out, sizeof out), 0);
-  CHECK_EQ(prshm__name_decode("prshm.a:b", out, sizeof out), 1);
+  CHECK_EQ(prshm__name_decode("prshm.a+b", out, sizeof out), 1);
   CHECK_STR(out, "/a/b");
   /* "/abcdefg" needs 9 bytes. */
   CHECK_EQ(prshm__name_decode("prshm.abcdefg", out, sizeof out), -1);

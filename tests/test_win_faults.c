@@ -511,7 +511,7 @@ TEST(current_directory_fails_for_relative_names_only) {
   /* And a good one is used as it is. */
   f_directory = L"c:\\Some\\Where";
   CHECK_OK(prshm_native_name("x", native, sizeof native));
-  CHECK_STR(native, "Local\\prshm.C%3A:Some:Where:x");
+  CHECK_STR(native, "Local\\prshm.C%3A+Some+Where+x");
   f_end(s);
 }
 

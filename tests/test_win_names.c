@@ -111,10 +111,10 @@ TEST(prefixes_are_read_in_any_case) {
 }
 
 TEST(backslash_separates_like_slash) {
-  CHECK_STR(names_native("/a\\b"), "Local\\prshm.a:b");
-  CHECK_STR(names_native("\\a\\b"), "Local\\prshm.a:b");
-  CHECK_STR(names_native("\\\\a\\\\.\\b\\"), "Local\\prshm.a:b");
-  CHECK_STR(names_native("/a/x/..\\b"), "Local\\prshm.a:b");
+  CHECK_STR(names_native("/a\\b"), "Local\\prshm.a+b");
+  CHECK_STR(names_native("\\a\\b"), "Local\\prshm.a+b");
+  CHECK_STR(names_native("\\\\a\\\\.\\b\\"), "Local\\prshm.a+b");
+  CHECK_STR(names_native("/a/x/..\\b"), "Local\\prshm.a+b");
 }
 
 TEST(no_name_leaves_its_namespace) {
@@ -150,8 +150,8 @@ TEST(escape_attempt_creates_inside_the_namespace) {
 }
 
 TEST(drives_are_absolute) {
-  CHECK_STR(names_native("c:\\tmp\\x"), "Local\\prshm.C%3A:tmp:x");
-  CHECK_STR(names_native("C:/tmp/x"), "Local\\prshm.C%3A:tmp:x");
+  CHECK_STR(names_native("c:\\tmp\\x"), "Local\\prshm.C%3A+tmp+x");
+  CHECK_STR(names_native("C:/tmp/x"), "Local\\prshm.C%3A+tmp+x");
   CHECK_STR(names_native("C:"), "Local\\prshm.C%3A");
   /* "C:x" is not a drive path here: a relative name. */
   CHECK(strcmp(names_native("C:x"), "Local\\prshm.C%3Ax") != 0);
@@ -238,9 +238,9 @@ TEST(pure_rule_reads_directories_the_windows_way) {
   char key[PRSHM__KEY_SIZE];
 
   CHECK(prshm__win_name_key("c:\\Work\\Dir", "x", key) > 0);
-  CHECK_STR(key, "Local\\prshm.C%3A:Work:Dir:x");
+  CHECK_STR(key, "Local\\prshm.C%3A+Work+Dir+x");
   CHECK(prshm__win_name_key("\\\\server\\share\\d", "..\\x", key) > 0);
-  CHECK_STR(key, "Local\\prshm.server:share:x");
+  CHECK_STR(key, "Local\\prshm.server+share+x");
   CHECK(prshm__win_name_key("C:\\", "..\\..\\x", key) > 0);
   CHECK_STR(key, "Local\\prshm.x");
   CHECK(prshm__win_name_needs_cwd("x"));

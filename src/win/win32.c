@@ -63,7 +63,7 @@ static PRStatus win_key(const char *name, char *key) {
   return PR_SUCCESS;
 }
 
-/* The native name is the key itself: "Local\prshm.app:state". */
+/* The native name is the key itself: "Local\prshm.app+state". */
 static PRStatus win_native(const char *key, char *buf, size_t size) {
   size_t len = strlen(key);
 
