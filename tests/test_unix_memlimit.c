@@ -3,8 +3,8 @@
  * PR_OUT_OF_MEMORY_ERROR by PR_OpenSharedMemory(), never met by the
  * kernel's OOM killer inside the reservation.
  *
- * The stepping logic runs against a stand-in for the cgroup's room (the
- * system-call table's memory_room); the real case makes a child cgroup with
+ * The stepping logic runs against a stand-in for the room left (the
+ * system-call table's room entry); the real case makes a child cgroup with
  * a limit, moves a child process into it, and creates segments larger and
  * smaller than the room left.
  *
@@ -26,19 +26,20 @@
 
 /* ---- Reservation in steps ---- */
 
-/* The stand-ins: the room reported at each call, and what was reserved. */
-static PRUint64 ml_rooms[8]; /* room at the nth call, from 0 */
-static int ml_room_calls;    /* calls of memory_room so far */
-static int ml_no_limit;      /* memory_room reports no limit */
-static int ml_reserve_calls; /* calls of reserve so far */
-static off_t ml_reserved_to; /* the end of the last range reserved */
+/* The stand-ins: the memory reported at each call, and what was reserved. */
+static PRUint64 ml_rooms[8];  /* memory at the nth call, from 0 */
+static PRUint64 ml_space;     /* the file system's free space, at every call */
+static int ml_room_calls;     /* calls of room so far */
+static int ml_no_limit;       /* room reports nothing known */
+static int ml_reserve_calls;  /* calls of reserve so far */
+static off_t ml_reserved_to;  /* the end of the last range reserved */
 static prshm__syscalls ml_real;
 
-static int ml_room(PRUint64 *room) {
+static void ml_room(int fd, PRUint64 *space, PRUint64 *memory) {
   int n = ml_room_calls++;
-  if (ml_no_limit) return -1;
-  *room = ml_rooms[n < 8 ? n : 7];
-  return 0;
+  (void)fd;
+  *space = ml_no_limit ? UINT64_MAX : ml_space;
+  *memory = ml_no_limit ? UINT64_MAX : ml_rooms[n < 8 ? n : 7];
 }
 
 static int ml_reserve(int fd, off_t offset, off_t length) {
@@ -50,10 +51,11 @@ static int ml_reserve(int fd, off_t offset, off_t length) {
 
 static void ml_stub(void) {
   ml_real = prshm__sys;
-  prshm__sys.memory_room = ml_room;
+  prshm__sys.room = ml_room;
   prshm__sys.reserve = ml_reserve;
   ml_room_calls = ml_reserve_calls = 0;
   ml_reserved_to = 0;
+  ml_space = 4096 * ML_MIB;
 }
 
 TEST(small_segments_are_not_checked) {
@@ -122,6 +124,40 @@ static void ml_runs_out_after(int steps) {
 }
 
 TEST(no_room_for_the_first_step) { ml_runs_out_after(0); }
+
+TEST(file_system_too_small_fails_before_any_step) {
+  /* The kernel checks one reservation against the file system's total
+   * size only: the steps must not fill the file system (and the memory
+   * behind a tmpfs) before finding out. */
+  const char *name = t_name("ml-space");
+  int i;
+
+  ml_stub();
+  for (i = 0; i < 8; i++) ml_rooms[i] = 4096 * ML_MIB;
+  ml_space = 100 * ML_MIB;
+  CHECK(PR_OpenSharedMemory(name, 200 * ML_MIB, PR_SHM_CREATE | PR_SHM_EXCL, 0600) == NULL);
+  prshm__sys_reset();
+  CHECK_ERROR(PR_NO_DEVICE_SPACE_ERROR);
+  CHECK_EQ(PR_GetOSError(), ENOSPC);
+  CHECK_EQ(ml_reserve_calls, 0);
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+}
+
+TEST(real_room_is_known_here) {
+  /* The real figures are read: a file system's free space, and some
+   * memory (the machine's, at least, on Linux). */
+  PRUint64 space = 0, memory = 0;
+  int fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0) SKIP("no /dev/shm");
+  prshm__sys.room(fd, &space, &memory);
+  CHECK_EQ(close(fd), 0);
+  CHECK(space != UINT64_MAX && space > 0);
+#if defined(__linux__)
+  CHECK(memory != UINT64_MAX && memory > 0);
+#endif
+}
 TEST(room_runs_out_between_steps) { ml_runs_out_after(2); }
 
 /* ---- A real memory cgroup ---- */

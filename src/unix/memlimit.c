@@ -1,7 +1,8 @@
 /*
- * memlimit.c (Unix) - how much more memory the process's memory cgroups
- * allow, so that reserving a segment fails with an error code instead of
- * waking the kernel's OOM killer.
+ * memlimit.c (Unix) - how much more can be reserved for a segment: the
+ * free space of its file system, and the memory the machine and the
+ * process's memory cgroups leave, so that reserving a segment fails with
+ * an error code instead of waking the kernel's OOM killer.
  *
  * Reserving a segment charges its pages to the creator's memory cgroup.
  * When a charge passes the cgroup's limit, the kernel reclaims what it can
@@ -19,6 +20,9 @@
  * /proc/self/mountinfo, and the process's cgroup from /proc/self/cgroup,
  * once per process; the numbers at every call.
  *
+ * The machine's own room is MemAvailable and SwapFree of /proc/meminfo; the
+ * file system's, fstatvfs()'s available blocks.
+ *
  * Sections: reading small files; finding the cgroup; the room; elsewhere.
  */
 #define _GNU_SOURCE
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "unix.h"
@@ -201,34 +206,64 @@ static int memlimit_room_at(const char *dir, int version, PRUint64 *room) {
   return 0;
 }
 
-int prshm__sys_memory_room(PRUint64 *room) {
+/* The room the process's cgroups leave: the tightest of the cgroup and
+ * each ancestor up to the root. UINT64_MAX where none has a limit. */
+static PRUint64 memlimit_cgroups(void) {
   char dir[PATH_MAX];
-  PRUint64 here;
-  int found = 0;
+  PRUint64 here, room = UINT64_MAX;
   size_t len;
 
   prshm__run_once(&memlimit_once, memlimit_find);
-  if (memlimit_at.version == 0) return -1;
+  if (memlimit_at.version == 0) return room;
   memcpy(dir, memlimit_at.dir, sizeof dir);
-  /* The cgroup and each ancestor up to the root: the tightest decides. */
   for (;;) {
-    if (memlimit_room_at(dir, memlimit_at.version, &here) == 0 && (!found || here < *room)) {
-      *room = here;
-      found = 1;
-    }
+    if (memlimit_room_at(dir, memlimit_at.version, &here) == 0 && here < room) room = here;
     len = strlen(dir);
     if (len <= memlimit_at.root_len) break;
     while (len > memlimit_at.root_len && dir[len - 1] != '/') len--;
     dir[len > memlimit_at.root_len ? len - 1 : len] = '\0';
   }
-  return found ? 0 : -1;
+  return room;
 }
 
-#else /* no cgroups */
+/* The machine's room: the memory the kernel estimates it can give without
+ * swapping (MemAvailable), and the free swap, where shared memory pages
+ * can go. UINT64_MAX if /proc/meminfo cannot be read. */
+static PRUint64 memlimit_machine(void) {
+  static const char *const keys[] = {"MemAvailable:", "SwapFree:"};
+  char buf[4096];
+  PRUint64 total = 0;
+  size_t i;
 
-int prshm__sys_memory_room(PRUint64 *room) {
-  (void)room;
-  return -1;
+  if (memlimit_read("/proc/meminfo", buf, sizeof buf) <= 0) return UINT64_MAX;
+  for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    const char *at = strstr(buf, keys[i]);
+    if (at == NULL) return UINT64_MAX; /* a kernel too old to estimate */
+    total += strtoull(at + strlen(keys[i]), NULL, 10) * 1024; /* kB */
+  }
+  return total;
+}
+
+void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory) {
+  struct statvfs st;
+  PRUint64 machine = memlimit_machine();
+
+  *space = UINT64_MAX;
+  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0)
+    *space = (PRUint64)st.f_bavail * (PRUint64)st.f_frsize;
+  *memory = memlimit_cgroups();
+  if (machine < *memory) *memory = machine;
+}
+
+#else /* no cgroups, no /proc/meminfo */
+
+void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory) {
+  struct statvfs st;
+
+  *space = UINT64_MAX;
+  *memory = UINT64_MAX;
+  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0)
+    *space = (PRUint64)st.f_bavail * (PRUint64)st.f_frsize;
 }
 
 #endif

@@ -29,9 +29,10 @@ typedef struct prshm__syscalls {
    * their end: -1 with errno on failure (whatever the OS call reports its
    * errors by). */
   int (*reserve)(int fd, off_t offset, off_t length);
-  /* The memory the process's memory cgroups still allow (memlimit.c): 0
-   * and *room, or -1 when no limit is known. */
-  int (*memory_room)(PRUint64 *room);
+  /* How much more can be reserved in fd's file (memlimit.c): *space, what
+   * its file system has free, and *memory, what the machine and the
+   * process's memory cgroups leave; UINT64_MAX where it is not known. */
+  void (*room)(int fd, PRUint64 *space, PRUint64 *memory);
   int (*flock)(int fd, int operation);
   int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
   int (*unlink)(const char *path);
@@ -55,8 +56,8 @@ void prshm__sys_reset(void);
 /* The backend's way to reserve space (sys_reserve in linux.c or posix.c). */
 int prshm__sys_reserve(int fd, off_t offset, off_t length);
 
-/* The default memory_room (memlimit.c). */
-int prshm__sys_memory_room(PRUint64 *room);
+/* The default room (memlimit.c). */
+void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory);
 
 /* The default rename_noreplace (linux.c; posix.c has none). */
 int prshm__sys_rename_noreplace(const char *from, const char *to);

@@ -97,18 +97,20 @@ static void unix_ns_init(void) {
     prshm__unix_fs_page(unix_ns.dir[0] != '\0' ? unix_ns.dir : "/", &unix_ns);
 }
 
-/* Below this size a reservation is made without looking at the cgroup's
- * limit: its pages weigh no more than the stack or heap a process grows
+/* Below this size a reservation is made in one call, as the kernel checks
+ * it: its pages weigh no more than the stack or heap a process grows
  * without thinking. From it on, reservations go in steps of UNIX_STEP,
- * each checked against the room left, with UNIX_MARGIN kept for the
- * process itself. */
+ * each checked against the room left (the kernel's own check of a
+ * reservation is against the file system's total size only, and a cgroup
+ * or the machine running out of memory is met with the OOM killer), with
+ * UNIX_MARGIN of memory kept for the process itself. */
 #define UNIX_UNCHECKED ((PRSize)1 << 20)
 #define UNIX_STEP ((PRSize)64 << 20)
 #define UNIX_MARGIN ((PRUint64)8 << 20)
 
 int prshm__unix_reserve(int fd, PRSize size) {
   PRSize done = 0;
-  PRUint64 room;
+  PRUint64 space, memory;
   int rv;
 
   if (size < UNIX_UNCHECKED) {
@@ -117,8 +119,14 @@ int prshm__unix_reserve(int fd, PRSize size) {
   }
   while (done < size) {
     PRSize step = size - done < UNIX_STEP ? size - done : UNIX_STEP;
-    /* Other processes of the cgroup allocate too: ask again every step. */
-    if (prshm__sys.memory_room(&room) == 0 && room < (PRUint64)step + UNIX_MARGIN) {
+    /* Others allocate too: ask again every step. The whole rest must fit
+     * the file system, each step the memory. */
+    prshm__sys.room(fd, &space, &memory);
+    if (space < (PRUint64)(size - done)) {
+      errno = ENOSPC;
+      return -1;
+    }
+    if (memory < (PRUint64)step + UNIX_MARGIN) {
       errno = ENOMEM;
       return -1;
     }
