@@ -83,19 +83,57 @@ NSPR_API(PRStatus) prshm_get_size(PRSharedMemory *shm, PRSize *size);
  */
 NSPR_API(PRStatus) prshm_native_name(const char *name, char *buf, PRSize size);
 
+/*
+ * prshm_open_native - opens an existing segment by its native name, such as
+ * one another program made (Python's multiprocessing.shared_memory makes
+ * "/psm_1a2b"). `native` is as for prshm_stat_native(); size and the
+ * handle it returns are as for PR_OpenSharedMemory() (0 maps the whole
+ * segment), and every check of an open applies: a regular file under one
+ * name, never a link, a FIFO or a directory. flags must be 0: prshm never
+ * creates an object under a name it did not make.
+ *
+ * Returns a handle, or NULL with the errors of PR_OpenSharedMemory() for an
+ * existing segment, and PR_INVALID_ARGUMENT_ERROR for flags other than 0 or
+ * a name not of this namespace; PR_NOT_IMPLEMENTED_ERROR on Windows.
+ */
+NSPR_API(PRSharedMemory *) prshm_open_native(const char *native, PRSize size, PRIntn flags);
+
+/*
+ * prshm_namespace - where segments live, and whether that place is usable.
+ *
+ * Writes the namespace directory (PRSHM_DIR, or /dev/shm on Linux; "" where
+ * the system's namespace is not a directory, as on macOS) into buf, and
+ * returns PR_SUCCESS if it can hold segments, or PR_FAILURE with:
+ *   PR_INVALID_ARGUMENT_ERROR  buf NULL or size 0; PRSHM_DIR set but not an
+ *                              absolute path (buf then holds PRSHM_DIR).
+ *   PR_NAME_TOO_LONG_ERROR     PRSHM_DIR longer than a path may be.
+ *   PR_FILE_NOT_FOUND_ERROR    the directory does not exist.
+ *   PR_NOT_DIRECTORY_ERROR     it is not a directory.
+ *   PR_NO_ACCESS_RIGHTS_ERROR  this process may not look into it.
+ *   PR_BUFFER_OVERFLOW_ERROR   buf is too small (PRSHM_NATIVE_NAME_MAX
+ *                              always suffices).
+ * Programs use it to tell a problem with the place from one with a name.
+ * Windows: "Local\" and PR_SUCCESS.
+ */
+NSPR_API(PRStatus) prshm_namespace(char *buf, PRSize size);
+
 /* ------------------------------------------------------------------------
- * Listing the namespace: which segments exist, and which are orphans.
+ * Listing the namespace: what is there, and whether anything holds it.
  *
  * These calls are what the `prshm` command's ls, info and prune use; any
- * program may use them too. A segment is in use while a process holds it
- * open or mapped (see prshm(7)); one that nothing holds is an orphan, left
- * by a process that died or that never deleted it. Three tests tell:
+ * program may use them too. The listing shows every object of the
+ * namespace, with its kind: prshm's segments, and also other programs'
+ * shared memory and anything else found there, which prshm never removes.
+ * A segment is held while a process holds it open or mapped (see
+ * prshm(7)); one that nothing holds was left by a process that died, or
+ * was made to stay (like NSPR's, a segment lasts until it is deleted).
+ * Three tests tell:
  *   - the lock test (portable backend): every prshm handle holds a shared
  *     advisory lock on its segment (kept while an attachment made through
  *     it stays mapped, even after close), which the kernel drops when the
  *     process dies. Linux's handles take no lock, which would cost every
- *     open a system call: there an open handle is an open file of the
- *     segment, which the lease test sees;
+ *     open a system call: there the test does not apply, and an open handle
+ *     is an open file of the segment, which the lease test sees;
  *   - the lease test (Linux): the kernel grants a write lease on a file only
  *     when no other open file of it exists anywhere, so it sees every
  *     descriptor and every mapping, of any program, in any process, even
@@ -103,16 +141,16 @@ NSPR_API(PRStatus) prshm_native_name(const char *name, char *buf, PRSize size);
  *     CAP_LEASE (root), and a file system with leases (tmpfs has them);
  *   - the process scan (Linux): /proc/PID/maps and /proc/PID/fd of every
  *     process show who maps or holds it, by device and inode.
- * The answer is conservative: a segment is orphaned only when the lease test
- * proves that nothing holds it, or, without the lease test and on the
- * portable backend only, when the lock test and a complete scan of every
- * process both find nothing. On Linux, a segment the lease test cannot be
- * run on (another user's, when not root) is therefore unknown. Where that
- * cannot be established (a process whose records this process may not
- * read, as happens to anyone but root; a system without /proc, such as
- * macOS and the BSDs), it is unknown, and prshm_remove_orphan() refuses it.
- * Without the lease test, processes in other PID namespaces (containers)
- * that share the namespace directory are not seen by the scan.
+ * The answer is conservative: a segment is unheld only when the lease test
+ * proves that nothing holds it, or, on the portable backend, when the lock
+ * test and a complete scan of every process both find nothing. On Linux, a
+ * segment the lease test cannot be run on (another user's, when not root)
+ * is therefore unknown; so is one where a scan cannot be complete (a
+ * process whose records this process may not read, as happens to anyone
+ * but root; a system without /proc, such as macOS and the BSDs).
+ * prshm_remove_orphan() refuses what is unknown. Without the lease test,
+ * processes in other PID namespaces (containers) that share the namespace
+ * directory are not seen by the scan.
  *
  * The lease test holds the lease for an instant. A process that opens the
  * segment at that instant waits for it to end (prshm's openers retry); the
@@ -129,71 +167,102 @@ NSPR_API(PRStatus) prshm_native_name(const char *name, char *buf, PRSize size);
  * with its terminator. */
 #define PRSHM_LIST_NAME_MAX 1024
 
-/* What an entry of the listing is (prshm_seginfo.kind). */
-#define PRSHM_KIND_NAMED 1    /* a segment whose caller's name is known */
-#define PRSHM_KIND_HASHED 2   /* a segment stored under the hash of a name too
-                                 long for the system: the name is not known */
-#define PRSHM_KIND_LEFTOVER 3 /* a creator's temporary file (".prshm-tmp-*"):
-                                 it exists while a process creates a segment
-                                 on a file system without unnamed files, and
-                                 stays if that process dies; never a segment
-                                 anyone can open */
+/* What an entry of the listing is (prshm_seginfo.kind). The listing shows
+ * every object of the namespace; only the first three are prshm's, and
+ * only those are ever removed by prshm_remove_orphan(). */
+#define PRSHM_KIND_NAMED 1 /* a segment whose caller's name is known */
+#define PRSHM_KIND_HASHED                            \
+  2 /* a segment stored under the hash of a name too \
+       long for the system: the name is not known */
+#define PRSHM_KIND_LEFTOVER                         \
+  3 /* a creator's temporary file (".prshm-tmp-*"): \
+       it exists while a process creates a segment  \
+       on a file system without unnamed files, and  \
+       stays if that process dies; never a segment  \
+       anyone can open */
+#define PRSHM_KIND_FOREIGN                          \
+  4 /* a file prshm did not name: another program's \
+       shared memory (Python's "psm_*", glibc's     \
+       "sem.*"); prshm_open_native() opens it */
+#define PRSHM_KIND_OTHER                          \
+  5 /* not a segment at all: a directory, a FIFO, \
+       a socket, a symbolic link, or a file under \
+       more than one name (a hard link), which    \
+       prshm never takes for a segment */
 
-/* Whether an entry is in use (prshm_seginfo.use). */
-#define PRSHM_USE_UNKNOWN 0  /* not proved either way: treat as in use */
-#define PRSHM_USE_ORPHANED 1 /* nothing holds it: safe to remove */
-#define PRSHM_USE_IN_USE 2   /* something holds it */
+/* Whether anything holds an entry (prshm_seginfo.use). */
+#define PRSHM_USE_UNKNOWN 0 /* not proved either way: treat it as held */
+#define PRSHM_USE_UNHELD 1  /* no process holds it open or mapped */
+#define PRSHM_USE_HELD 2    /* a process holds it open or mapped */
+/* The names of 0.1, kept for programs written against it. */
+#define PRSHM_USE_ORPHANED PRSHM_USE_UNHELD
+#define PRSHM_USE_IN_USE PRSHM_USE_HELD
 
-/* Why (bits of prshm_seginfo.evidence). Any PRSHM_HELD_ bit makes it in
- * use; otherwise PRSHM_FREE_PROVED makes it orphaned; otherwise any of
- * PRSHM_UNCHECKED_LOCK, _PROCS or _SOME makes it unknown. */
-#define PRSHM_HELD_HANDLE 0x01      /* the lock test (portable backend only:
-                                       Linux handles take no lock): a prshm
-                                       handle holds it,
-                                       or an attachment made through one */
-#define PRSHM_HELD_MAPPED 0x02      /* the scan: a process has it mapped */
-#define PRSHM_HELD_OPEN 0x04        /* the scan: a process holds a descriptor */
-#define PRSHM_HELD_FILE 0x08        /* the lease test: an open file of it (a
-                                       descriptor or a mapping) exists,
-                                       perhaps where the scan cannot see */
-#define PRSHM_FREE_PROVED 0x10      /* the lease test: no open file of it
-                                       exists anywhere */
-#define PRSHM_UNCHECKED_LOCK 0x100  /* the lock test was not possible: this
-                                       process may not open the segment, the
-                                       system cannot lock it, or (Linux) the
-                                       backend's handles take no lock */
-#define PRSHM_UNCHECKED_PROCS 0x200 /* the processes could not be scanned: no
-                                       /proc, or /proc hides processes
-                                       (hidepid) from this user */
-#define PRSHM_UNCHECKED_SOME 0x400  /* some processes' records could not be
-                                       read (other users', when not root) */
-#define PRSHM_UNCHECKED_LEASE 0x800 /* the lease test was not possible: not
-                                       the owner and no CAP_LEASE, no leases
-                                       on this file system or system, or
-                                       SIGURG is handled in this process */
+/* The number of holders' process ids an entry records. */
+#define PRSHM_HOLDERS_MAX 8
+
+/* Why (bits of prshm_seginfo.evidence). Any PRSHM_HELD_ bit makes it held;
+ * otherwise PRSHM_FREE_PROVED makes it unheld; otherwise it is unknown,
+ * and the PRSHM_UNCHECKED_ bits say what could not be checked. Where the
+ * lease test decided, the UNCHECKED bits are left out: they did not
+ * matter. */
+#define PRSHM_HELD_HANDLE                                                \
+  0x01                         /* the lock test (portable backend only): \
+                                  a prshm handle holds it, or an         \
+                                  attachment made through one */
+#define PRSHM_HELD_MAPPED 0x02 /* the scan: a process has it mapped */
+#define PRSHM_HELD_OPEN 0x04   /* the scan: a process holds a descriptor */
+#define PRSHM_HELD_FILE                         \
+  0x08 /* the lease test: an open file of it (a \
+          descriptor or a mapping) exists,      \
+          perhaps where the scan cannot see */
+#define PRSHM_FREE_PROVED                    \
+  0x10 /* the lease test: no open file of it \
+          exists anywhere */
+#define PRSHM_UNCHECKED_LOCK                    \
+  0x100 /* the lock test (portable backend) was \
+           not possible: this process may not   \
+           open the segment, or the system      \
+           cannot lock it */
+#define PRSHM_UNCHECKED_PROCS                     \
+  0x200 /* the processes could not be scanned: no \
+           /proc, or /proc hides processes        \
+           (hidepid) from this user */
+#define PRSHM_UNCHECKED_SOME                    \
+  0x400 /* some processes' records could not be \
+           read (other users', when not root) */
+#define PRSHM_UNCHECKED_LEASE                    \
+  0x800 /* the lease test was not possible: not  \
+           the owner and no CAP_LEASE, no leases \
+           on this file system or system, or     \
+           SIGURG is handled in this process */
 
 /* One entry of the listing. */
 typedef struct prshm_seginfo {
-  PRIntn kind;        /* PRSHM_KIND_* */
-  PRIntn use;         /* PRSHM_USE_UNKNOWN, _ORPHANED or _IN_USE */
-  PRUint32 evidence;  /* PRSHM_HELD_*, _FREE_PROVED, _UNCHECKED_* bits: why */
-  PRInt32 processes;  /* processes seen mapping it or holding it open */
+  PRIntn kind;                             /* PRSHM_KIND_* */
+  PRIntn use;                              /* PRSHM_USE_UNKNOWN, _ORPHANED or _IN_USE */
+  PRUint32 evidence;                       /* PRSHM_HELD_*, _FREE_PROVED, _UNCHECKED_* bits: why */
+  PRInt32 processes;                       /* processes seen mapping it or holding it open */
+  PRInt32 pids[PRSHM_HOLDERS_MAX];         /* the first of them (processes of them;
+                                              the scan sees a segment's creator too,
+                                              whose descriptor the system shows as
+                                              "#inode (deleted)") */
   char name[PRSHM_LIST_NAME_MAX];          /* the caller's resolved name
                                               ("/srv/app/state") when kind is
                                               PRSHM_KIND_NAMED; else "" */
   char native_name[PRSHM_NATIVE_NAME_MAX]; /* as prshm_native_name() tells:
                                               the shm_open() name, or the
                                               file's path under PRSHM_DIR */
-  PRUint64 size;      /* bytes, exact */
-  PRUint32 mode;      /* permission bits (07777) */
-  PRUint32 uid;       /* owner */
-  PRUint32 gid;       /* group */
-  PRInt64 mtime;      /* last modification, seconds since 1970 (UTC) */
-  PRInt64 ctime;      /* last change of size, mode or name: for a segment
-                         prshm created, its creation unless changed since */
-  PRInt32 ctime_nsec; /* nanoseconds of ctime */
-  PRUint64 device;    /* with inode, ctime and size: which object this is, */
-  PRUint64 inode;     /* so that prshm_remove_orphan() never removes another */
+  PRUint64 size;                           /* bytes, exact */
+  PRUint32 mode;                           /* permission bits (07777) */
+  PRUint32 uid;                            /* owner */
+  PRUint32 gid;                            /* group */
+  PRInt64 mtime;                           /* last modification, seconds since 1970 (UTC) */
+  PRInt64 ctime;                           /* last change of size, mode or name: for a segment
+                                              prshm created, its creation unless changed since */
+  PRInt32 ctime_nsec;                      /* nanoseconds of ctime */
+  PRUint64 device;                         /* with inode, ctime and size: which object this is, */
+  PRUint64 inode;                          /* so that prshm_remove_orphan() never removes another */
 } prshm_seginfo;
 
 /* An open listing. Opaque. */
@@ -248,32 +317,56 @@ NSPR_API(void) prshm_list_close(prshm_list *list);
 NSPR_API(PRStatus) prshm_stat(const char *name, prshm_seginfo *info);
 
 /*
+ * prshm_stat_native - what the listing would tell about the object whose
+ * native name is `native`: any object of the namespace, prshm's or not
+ * (Python's "psm_1a2b" say). On Unix `native` is a name as shm_open()
+ * takes it ("/psm_1a2b"), the bare file name ("psm_1a2b"), or under
+ * PRSHM_DIR the file's path; it must name an object directly in the
+ * namespace. Returns PR_SUCCESS, or PR_FAILURE with:
+ *   PR_INVALID_ARGUMENT_ERROR  native or info NULL, native empty, or not a
+ *                              name in this namespace ("a/b", "..", a path
+ *                              outside PRSHM_DIR).
+ *   PR_NAME_TOO_LONG_ERROR     a file name longer than the system allows.
+ *   PR_FILE_NOT_FOUND_ERROR    nothing has that name.
+ *   PR_NOT_IMPLEMENTED_ERROR   as for prshm_list_open().
+ */
+NSPR_API(PRStatus) prshm_stat_native(const char *native, prshm_seginfo *info);
+
+/*
  * prshm_remove_orphan - removes the segment `info` describes, only if it is
  * still that same segment and nothing holds it.
  *
- * `info` comes from prshm_list_next() or prshm_stat(). "The same" means the
- * same device and inode, and the change time and size it had (file systems
- * reuse inode numbers, so a segment deleted and made again can get the old
- * one). Everything is checked again, under an exclusive lock that makes
- * prshm's openers wait, and, on Linux, under a write lease that makes every
- * other opener wait, until the name is gone: an opener racing with the
- * removal then finds the name gone and creates a new segment (or fails to
- * find one), and never keeps one that is no longer reachable by name.
- * Without the lease test, a program that is not prshm and maps the segment
- * in the instant between the check and the removal keeps its mapping (the
+ * `info` comes from prshm_list_next() or prshm_stat(), and is one of
+ * prshm's kinds (a segment, or a creator's leftover): other programs'
+ * objects are never removed. "The same" means the same device and inode,
+ * and the change time and size it had (file systems reuse inode numbers,
+ * so a segment deleted and made again can get the old one). Everything is
+ * checked again, under an exclusive lock that makes prshm's openers wait,
+ * and, on Linux, under a write lease that makes every other opener wait:
+ * the name is first moved to a temporary name, and removed only if no
+ * opener has started to wait on the lease meanwhile (however long this
+ * process was stopped: once the kernel ends a lease after
+ * fs.lease-break-time, that shows too). Otherwise the name is put back and
+ * the removal fails with PR_FILE_IS_BUSY_ERROR: an opener never keeps a
+ * segment that is no longer reachable by name. Without the lease test (the
+ * portable backend), a program that is not prshm and maps the segment in
+ * the instant between the check and the removal keeps its mapping (the
  * memory lives while mapped); only the name is gone.
  *
  * Returns PR_SUCCESS, or PR_FAILURE with:
- *   PR_INVALID_ARGUMENT_ERROR  info NULL, or not an entry of this namespace.
+ *   PR_INVALID_ARGUMENT_ERROR  info NULL, not an entry of this namespace,
+ *                              or not prshm's (PRSHM_KIND_FOREIGN, _OTHER).
  *   PR_FILE_NOT_FOUND_ERROR    the segment is gone, or its name now holds a
  *                              different segment (which is left alone).
- *   PR_FILE_IS_BUSY_ERROR      it is in use (a handle, a mapping, or an open
- *                              descriptor).
+ *   PR_FILE_IS_BUSY_ERROR      it is held (a handle, a mapping, or an open
+ *                              descriptor), or a process opened it while
+ *                              it was being removed (it is kept, whole).
+ *   PR_INVALID_STATE_ERROR     its name is now one of two names of a file.
  *   PR_NO_ACCESS_RIGHTS_ERROR  this process may not check it completely (it
  *                              may not open the segment, or read some
  *                              process's records) or may not remove it.
  *   PR_OPERATION_NOT_SUPPORTED_ERROR  this system cannot tell whether it is
- *                              in use (no lease test and no /proc, /proc
+ *                              held (no lease test and no /proc, /proc
  *                              hiding processes, or no locks).
  *   PR_NOT_IMPLEMENTED_ERROR   as for prshm_list_open().
  */

@@ -112,6 +112,11 @@ int prshm__name_decode(const char *key, char *out, size_t outsize);
  * PR_NAME_TOO_LONG_ERROR). Every call taking a name goes through it. */
 PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]);
 
+/* The key of a native name, after the front door's checks (NULL or empty:
+ * PR_INVALID_ARGUMENT_ERROR; PRSHM_NATIVE_NAME_MAX bytes or more:
+ * PR_NAME_TOO_LONG_ERROR). */
+PRStatus prshm__native_key(const char *native, char key[PRSHM__KEY_SIZE]);
+
 /* SHA-256 of `len` bytes at `data` (sha256.c). */
 void prshm__sha256(const void *data, size_t len, unsigned char digest[32]);
 
@@ -157,6 +162,14 @@ typedef struct prshm__backend {
 
   /* Removes the name of `key`. */
   PRStatus (*remove)(const char *key);
+
+  /* Writes into `key` (PRSHM__KEY_SIZE bytes) the key of the object whose
+   * native name is `native` (not NULL, not empty), refusing a name that is
+   * not directly in the namespace. Any object's, not only prshm's. */
+  PRStatus (*key_of_native)(const char *native, char *key);
+
+  /* prshm_namespace(): the namespace's place, and whether it is usable. */
+  PRStatus (*where)(char *buf, size_t size);
 } prshm__backend;
 
 /* The backend of this build. */

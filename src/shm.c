@@ -24,10 +24,23 @@ PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
   return prshm__backend_impl.key(name, key);
 }
 
+PRStatus prshm__native_key(const char *native, char key[PRSHM__KEY_SIZE]) {
+  if (native == NULL || native[0] == '\0') return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  if (strnlen(native, PRSHM_NATIVE_NAME_MAX) >= PRSHM_NATIVE_NAME_MAX)
+    return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  return prshm__backend_impl.key_of_native(native, key);
+}
+
+/* Registers a segment the backend opened; closes it if that fails. */
+static PRSharedMemory *shm_register(prshm__seg *seg) {
+  PRSharedMemory *shm = prshm__registry_add(seg);
+  if (shm == NULL) (void)prshm__backend_impl.close(seg);
+  return shm;
+}
+
 PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags, PRIntn mode) {
   char key[PRSHM__KEY_SIZE];
   prshm__seg seg;
-  PRSharedMemory *shm;
 
   if ((flags & ~PRSHM__OPEN_FLAGS) != 0 || (mode & ~PRSHM_MODE_BITS) != 0 ||
       ((flags & PR_SHM_CREATE) != 0 && size == 0)) {
@@ -36,9 +49,7 @@ PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
   }
   if (prshm__name_key(name, key) != PR_SUCCESS) return NULL;
   if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
-  shm = prshm__registry_add(&seg);
-  if (shm == NULL) (void)prshm__backend_impl.close(&seg);
-  return shm;
+  return shm_register(&seg);
 }
 
 void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
@@ -125,4 +136,23 @@ PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
   if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.native(key, buf, size);
+}
+
+PRSharedMemory *prshm_open_native(const char *native, PRSize size, PRIntn flags) {
+  char key[PRSHM__KEY_SIZE];
+  prshm__seg seg;
+
+  if (flags != 0) {
+    prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+    return NULL;
+  }
+  if (prshm__native_key(native, key) != PR_SUCCESS) return NULL;
+  /* Flags 0: an existing object only, with every check of an open. */
+  if (prshm__backend_impl.open(key, size, 0, 0, &seg) != PR_SUCCESS) return NULL;
+  return shm_register(&seg);
+}
+
+PRStatus prshm_namespace(char *buf, PRSize size) {
+  if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return prshm__backend_impl.where(buf, size);
 }

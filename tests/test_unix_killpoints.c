@@ -692,17 +692,13 @@ static int kp_prune(void) {
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
     if (getenv("KP_VERBOSE") == NULL && (null < 0 || dup2(null, 1) < 0)) _exit(126);
-    execl(PRSHM_TOOL_PATH, "prshm", "prune", (char *)NULL);
+    /* Everything here was made moments ago: no age guard. */
+    execl(PRSHM_TOOL_PATH, "prshm", "prune", "--min-age", "0", (char *)NULL);
     _exit(127);
   }
   CHECK_EQ(waitpid(pid, &status, 0), pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
-
-/* Names whose creator was killed between linking the segment's name and
- * removing its temporary name (the fallback create): two names, one file. */
-static char kp_twin_names[4][96];
-static int kp_twins;
 
 /* Kills a creator at every point of `op`, each under its own name, and
  * leaves whatever it made. Returns the number of points. */
@@ -717,29 +713,9 @@ static long kp_kill_everywhere(const char *op) {
   total = run.msg.n;
   for (n = 1; n <= total; n++) {
     snprintf(name, sizeof name, "/kp-prune-%s-%ld", op, n);
-    run = kp_victim(op, name, n);
-    if (!run.msg.done && strcmp(run.msg.call, "unlink") == 0 && kp_twins < 4)
-      strcpy(kp_twin_names[kp_twins++], name);
+    (void)kp_victim(op, name, n);
   }
   return total;
-}
-
-/* What is left besides the segment in use: each must be a twin (see
- * below). Returns how many. */
-static int kp_left_twins(const char *held_name) {
-  prshm_list *l = prshm_list_open();
-  prshm_seginfo info;
-  int n = 0, k, twin;
-
-  CHECK_NOT_NULL(l);
-  while (prshm_list_next(l, &info) == PR_SUCCESS) {
-    if (strcmp(info.name, held_name) == 0) continue;
-    for (k = 0, twin = 0; k < kp_twins; k++) twin |= strcmp(info.name, kp_twin_names[k]) == 0;
-    if (!twin) t_fail(__FILE__, __LINE__, "prune left %s", info.native_name);
-    n++;
-  }
-  prshm_list_close(l);
-  return n;
 }
 
 /* argv: the private namespace directory, which PRSHM_DIR names. */
@@ -747,7 +723,7 @@ CHILD(prune_world) {
   const char *held_name = "/kp-prune-held";
   kp_held h;
   long points = 0;
-  int before, twins;
+  int before;
 
   if (argc != 1) return 2;
   kp_isolate(); /* prune must be able to judge: see kp_isolate() */
@@ -757,23 +733,15 @@ CHILD(prune_world) {
   if (strcmp(prshm_backend_name(), "linux") == 0) points += kp_kill_everywhere("create_tempname");
   before = kp_count_entries(argv[0]);
   CHECK_EQ(kp_prune(), 0);
-  /*
-   * Known gap: a creator killed between its two links leaves one file
-   * under two names. prune removes the temporary name first, which
-   * changes the file's ctime, and prshm_remove_orphan() then takes the
-   * segment's name for a different object and leaves it for the next
-   * prune. Anything else left is a failure.
-   */
-  twins = kp_left_twins(held_name);
-  if (twins > 0) CHECK_EQ(kp_prune(), 0);
-  /* Only the segment in use is left, and it is intact. */
+  /* Only the segment in use is left, and it is intact: the temporary-name
+   * path renames a complete file to its name, so no kill leaves a file
+   * under two names. */
   CHECK_EQ(kp_count_entries(argv[0]), 1);
   kp_check_held(held_name, h, 0);
   printf(
       "prshm prune after %ld kill points: removed %d leftovers (orphaned segments and "
-      "temporary files), kept the 1 in use; %d left for a second prune (two names, one "
-      "file)\n",
-      points, before - 1, twins);
+      "temporary files), kept the 1 in use\n",
+      points, before - 1);
   return 0;
 }
 

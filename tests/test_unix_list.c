@@ -118,15 +118,14 @@ static prshm_seginfo ls_entry(const char *name) {
 /* The lock test, per backend. The portable backend's handles hold a lock,
  * which the test (possible here: the segments are this process's own)
  * sees while a handle, or a mapping made through one, is held. The Linux
- * backend's hold none: there the test is never made, and says so. */
+ * backend's hold none: there the test does not apply, is never made, and
+ * is not reported as missing either. */
 static void ls_check_lock_test(const prshm_seginfo *info, PRBool by_handle) {
-  if (prshm__unix_handles_lock) {
-    CHECK_EQ(info->evidence & PRSHM_UNCHECKED_LOCK, 0);
+  CHECK_EQ(info->evidence & PRSHM_UNCHECKED_LOCK, 0);
+  if (prshm__unix_handles_lock)
     CHECK_EQ(info->evidence & PRSHM_HELD_HANDLE, LS_HANDLE(by_handle));
-  } else {
+  else
     CHECK_EQ(info->evidence & PRSHM_HELD_HANDLE, 0);
-    CHECK_EQ(info->evidence & PRSHM_UNCHECKED_LOCK, PRSHM_UNCHECKED_LOCK);
-  }
 }
 
 /* An entry nothing holds must be orphaned. Where neither the lease test
@@ -498,27 +497,52 @@ TEST(names_decode_and_entries_come_sorted) {
   for (i = 0; i < sizeof names / sizeof names[0]; i++) CHECK_OK(PR_DeleteSharedMemory(names[i]));
 }
 
-TEST(other_files_are_not_listed) {
+TEST(other_objects_are_listed_as_not_prshms) {
+  static const struct {
+    const char *file; /* in the namespace */
+    int kind;         /* what the listing must call it */
+  } objects[] = {{"prshm.bad%zz", PRSHM_KIND_FOREIGN}, {"prshm-short", PRSHM_KIND_FOREIGN},
+                 {"psm_1a2b", PRSHM_KIND_FOREIGN},     {"prshm.dir", PRSHM_KIND_OTHER},
+                 {"prshm.link", PRSHM_KIND_OTHER},     {"prshm.fifo", PRSHM_KIND_OTHER},
+                 {"prshm.twice", PRSHM_KIND_OTHER},    {"prshm.twice2", PRSHM_KIND_OTHER}};
+  char twice[128];
   const char *name;
   prshm_seginfo info;
+  size_t i;
   int fd, seen;
 
   ls_private();
   name = t_name("among");
   CHECK_OK(PR_CloseSharedMemory(ls_create(name, 4096, 0600)));
-  /* Not keys prshm makes, or not regular files. */
-  fd = open(ls_path("prshm.bad%zz"), O_CREAT | O_WRONLY, 0600);
-  CHECK_INT(fd, >=, 0);
-  close(fd);
-  fd = open(ls_path("prshm-short"), O_CREAT | O_WRONLY, 0600);
-  CHECK_INT(fd, >=, 0);
-  close(fd);
-  fd = open(ls_path("unrelated"), O_CREAT | O_WRONLY, 0600);
-  CHECK_INT(fd, >=, 0);
-  close(fd);
+  /* Files prshm did not name, and objects that are no segment at all (a
+   * file under two names among them). */
+  for (i = 0; i < 3; i++) {
+    fd = open(ls_path(objects[i].file), O_CREAT | O_WRONLY, 0600);
+    CHECK_INT(fd, >=, 0);
+    close(fd);
+  }
   CHECK_EQ(mkdir(ls_path("prshm.dir"), 0700), 0);
   CHECK_EQ(symlink("/etc/passwd", ls_path("prshm.link")), 0);
-  CHECK_EQ(ls_find(NULL, &info, &seen), 1);
+  CHECK_EQ(mkfifo(ls_path("prshm.fifo"), 0600), 0);
+  fd = open(ls_path("prshm.twice"), O_CREAT | O_WRONLY, 0600);
+  CHECK_INT(fd, >=, 0);
+  close(fd);
+  snprintf(twice, sizeof twice, "%s", ls_path("prshm.twice"));
+  CHECK_EQ(link(twice, ls_path("prshm.twice2")), 0);
+  CHECK_EQ(ls_find(NULL, &info, &seen), 1 + (int)(sizeof objects / sizeof objects[0]));
+  for (i = 0; i < sizeof objects / sizeof objects[0]; i++) {
+    CHECK_EQ(ls_find(ls_path(objects[i].file), &info, &seen), 9);
+    CHECK_EQ(seen, 1);
+    CHECK_EQ(info.kind, objects[i].kind);
+    CHECK_STR(info.name, "");
+    if (info.kind == PRSHM_KIND_OTHER) CHECK_EQ(info.use, PRSHM_USE_UNKNOWN);
+    /* Never prshm's to remove, whatever holds them. */
+    CHECK(prshm_remove_orphan(&info) == PR_FAILURE);
+    CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  }
+  /* Another program's file is tested for use like a segment. */
+  CHECK_EQ(ls_find(ls_path("psm_1a2b"), &info, &seen), 9);
+  if ((info.evidence & PRSHM_FREE_PROVED) != 0) CHECK_EQ(info.use, PRSHM_USE_UNHELD);
 }
 
 TEST(leftover_temporary_file) {
@@ -545,6 +569,49 @@ TEST(leftover_temporary_file) {
   ls_expect_orphan(&info);
   CHECK_OK(prshm_remove_orphan(&info));
   CHECK(access(ls_path(file), F_OK) != 0);
+}
+
+TEST(leftover_sharing_its_file_with_a_segment) {
+  /* A creator on the link fallback killed between its two steps: the
+   * segment's file has its name and the temporary one. The segment's name
+   * is then no segment (two names), the temporary one a leftover; removing
+   * the leftover gives the segment back, data and all. */
+  char file[64], native[PRSHM_NATIVE_NAME_MAX];
+  const char *name;
+  PRSharedMemory *shm;
+  prshm_seginfo info;
+  char *p;
+  int seen;
+
+  ls_private();
+  name = t_name("twonames");
+  shm = ls_create(name, 4096, 0600);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  strcpy(p, "kept");
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(prshm_native_name(name, native, sizeof native));
+  snprintf(file, sizeof file, ".prshm-tmp-%ld-77", t_pid());
+  CHECK_EQ(link(native, ls_path(file)), 0);
+  CHECK_EQ(ls_find(native, &info, &seen), 2);
+  CHECK_EQ(info.kind, PRSHM_KIND_OTHER);
+  CHECK(prshm_remove_orphan(&info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat(name, &info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_STATE_ERROR);
+  (void)ls_find(ls_path(file), &info, &seen);
+  CHECK_EQ(seen, 1);
+  CHECK_EQ(info.kind, PRSHM_KIND_LEFTOVER);
+  ls_expect_orphan(&info);
+  CHECK_OK(prshm_remove_orphan(&info));
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
+  CHECK_NOT_NULL(p);
+  CHECK_STR(p, "kept");
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
 }
 
 TEST(default_namespace) {
@@ -761,28 +828,46 @@ static int ls_race_in_openat(void) {
   return in;
 }
 
-/* Called by prshm_remove_orphan() just before it unlinks, holding the
- * lease (and, portable backend, the exclusive lock): starts an opener and
- * lets it run into them. The flags are polled with a bound: this waits for a state, it
- * does not order by time. */
-static int ls_race_sys_unlink(const char *path) {
+/* Starts the opener thread and waits until it runs into the remover's
+ * lease or lock. The flags are polled with a bound: this waits for a
+ * state, it does not order by time. Once only. */
+static void ls_race_start(void) {
   time_t deadline = time(NULL) + 30;
+  static int started;
 
+  if (started++) return;
   CHECK_EQ(pthread_create(&ls_race_thread, NULL, ls_race_open, NULL), 0);
   while (atomic_load(&ls_race_blocked) == 0 && !ls_race_in_openat() && time(NULL) < deadline) {
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
   CHECK(atomic_load(&ls_race_blocked) != 0 || ls_race_in_openat());
+}
+
+/* Called by prshm_remove_orphan() as it takes the name away, holding the
+ * lease (and, portable backend, the exclusive lock): with a lease, the name
+ * is first moved (rename); without one, removed (unlink). */
+static int ls_race_sys_rename(const char *from, const char *to) {
+  ls_race_start();
+  return ls_real.rename_noreplace(from, to);
+}
+
+static int ls_race_sys_unlink(const char *path) {
+  ls_race_start();
   return ls_real.unlink(path);
 }
 
-/* The opener waits for the removal, then finds the name gone and creates
- * a new segment, which the name reaches: never the removed one. */
+/* With the lease test (Linux): the opener waiting on the lease has broken
+ * it, so the removal is called off, the name kept, and the opener gets
+ * the segment. Without it (portable backend): the opener waits for the
+ * removal, then finds the name gone and creates a new segment, which the
+ * name reaches. Either way the opener never keeps a segment no name
+ * reaches. */
 static void ls_race(void) {
   prshm_seginfo info, now;
   prshm__handle *h;
   struct stat st;
+  PRStatus rv;
 
   ls_race_name = t_name("race");
   CHECK_OK(PR_CloseSharedMemory(ls_create(ls_race_name, 4096, 0600)));
@@ -792,8 +877,9 @@ static void ls_race(void) {
   prshm__sys.open = ls_race_sys_open;
   prshm__sys.shm_open = ls_race_sys_shm_open;
   prshm__sys.flock = ls_race_sys_flock;
+  prshm__sys.rename_noreplace = ls_race_sys_rename;
   prshm__sys.unlink = ls_race_sys_unlink;
-  CHECK_OK(prshm_remove_orphan(&info));
+  rv = prshm_remove_orphan(&info);
   CHECK_EQ(pthread_join(ls_race_thread, NULL), 0);
   prshm__sys_reset();
   CHECK_NOT_NULL(ls_race_shm);
@@ -804,6 +890,13 @@ static void ls_race(void) {
   CHECK_INT(st.st_nlink, >=, 1);
   CHECK_OK(prshm_stat(ls_race_name, &now));
   CHECK_EQ(now.inode, st.st_ino);
+  if ((info.evidence & PRSHM_FREE_PROVED) != 0) {
+    CHECK_EQ(rv, PR_FAILURE);
+    CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
+    CHECK_EQ(now.inode, info.inode); /* the very segment, kept */
+  } else {
+    CHECK_OK(rv);
+  }
   CHECK_OK(PR_CloseSharedMemory(ls_race_shm));
 }
 
@@ -865,8 +958,8 @@ TEST(lock_test_impossible) {
   prshm__sys.flock = ls_flock_unsupported;
   ls_flock_calls = 0;
   info = ls_entry(name);
-  CHECK((info.evidence & PRSHM_UNCHECKED_LOCK) != 0);
-  /* Only where handles lock is the test tried at all. */
+  /* Only where handles lock is the test tried at all, and missed. */
+  CHECK_EQ((info.evidence & PRSHM_UNCHECKED_LOCK) != 0, prshm__unix_handles_lock);
   CHECK_EQ(ls_flock_calls > 0, prshm__unix_handles_lock);
   if ((info.evidence & PRSHM_FREE_PROVED) == 0) SKIP("no lease test here");
   /* The lease test alone proves it orphaned, and guards the removal. */
@@ -886,7 +979,7 @@ TEST(lock_and_lease_tests_impossible_is_unknown) {
   prshm__sys.flock = ls_flock_unsupported;
   info = ls_entry(name);
   CHECK_EQ(info.use, PRSHM_USE_UNKNOWN);
-  CHECK((info.evidence & PRSHM_UNCHECKED_LOCK) != 0);
+  CHECK_EQ((info.evidence & PRSHM_UNCHECKED_LOCK) != 0, prshm__unix_handles_lock);
   CHECK((info.evidence & PRSHM_UNCHECKED_LEASE) != 0);
   CHECK(prshm_remove_orphan(&info) == PR_FAILURE);
   CHECK_ERROR(PR_OPERATION_NOT_SUPPORTED_ERROR);
@@ -959,7 +1052,8 @@ TEST(segment_that_cannot_be_opened_is_unknown) {
   prshm__sys.open = ls_open_denied;
   info = ls_entry(name);
   CHECK_EQ(info.use, PRSHM_USE_UNKNOWN);
-  CHECK((info.evidence & PRSHM_UNCHECKED_LOCK) != 0);
+  CHECK((info.evidence & PRSHM_UNCHECKED_LEASE) != 0);
+  CHECK_EQ((info.evidence & PRSHM_UNCHECKED_LOCK) != 0, prshm__unix_handles_lock);
   CHECK(prshm_remove_orphan(&info) == PR_FAILURE);
   CHECK_ERROR(PR_NO_ACCESS_RIGHTS_ERROR);
   prshm__sys_reset();
@@ -999,7 +1093,7 @@ CHILD(list_as_nobody) {
   if (prshm_stat(argv[0], &info) != PR_SUCCESS) return 4;
   if (info.use != PRSHM_USE_UNKNOWN || (info.evidence & unchecked) != unchecked) return 5;
   if ((info.evidence & LS_HELD) != 0) return 6;
-  if (((info.evidence & PRSHM_UNCHECKED_LOCK) != 0) == prshm__unix_handles_lock) return 7;
+  if ((info.evidence & PRSHM_UNCHECKED_LOCK) != 0) return 7; /* possible, or not applying */
   if (prshm_remove_orphan(&info) == PR_SUCCESS) return 8;
   if (prshm__unix_handles_lock) return PR_GetError() == PR_NO_ACCESS_RIGHTS_ERROR ? 0 : 9;
   if (PR_GetError() != PR_OPERATION_NOT_SUPPORTED_ERROR) return 10;
@@ -1034,4 +1128,199 @@ TEST(relative_namespace_directory) {
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
   CHECK(prshm_stat("/x", &info) == PR_FAILURE);
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+}
+
+/* ---- A removal stalled past the kernel's lease-break time ---- */
+
+/* A program that opens without O_NONBLOCK (Python's shared_memory does)
+ * waits on the remover's lease; after fs.lease-break-time the kernel ends
+ * the lease and lets it in. */
+static const char *ls_stall_path;
+static atomic_int ls_stall_opened;
+static int ls_stall_fd = -1;
+static pthread_t ls_stall_thread;
+
+static void *ls_stall_open(void *arg) {
+  (void)arg;
+  ls_stall_fd = open(ls_stall_path, O_RDWR | O_CLOEXEC);
+  atomic_store(&ls_stall_opened, 1);
+  return NULL;
+}
+
+/* The remover stalls (stopped, or on a loaded machine) while it holds the
+ * lease, just before it takes the name: the blocking opener gets in. */
+static void ls_stall(void) {
+  time_t deadline = time(NULL) + 60;
+  static int started;
+
+  if (started++) return;
+  CHECK_EQ(pthread_create(&ls_stall_thread, NULL, ls_stall_open, NULL), 0);
+  while (!atomic_load(&ls_stall_opened) && time(NULL) < deadline) {
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
+  CHECK(atomic_load(&ls_stall_opened));
+}
+
+static int ls_stall_rename(const char *from, const char *to) {
+  ls_stall();
+  return ls_real.rename_noreplace(from, to);
+}
+
+static int ls_stall_unlink(const char *path) {
+  ls_stall();
+  return ls_real.unlink(path);
+}
+
+static long ls_read_long(const char *path) {
+  FILE *f = fopen(path, "r");
+  long v = -1;
+  if (f == NULL) return -1;
+  if (fscanf(f, "%ld", &v) != 1) v = -1;
+  fclose(f);
+  return v;
+}
+
+static int ls_write_long(const char *path, long v) {
+  FILE *f = fopen(path, "w");
+  int ok;
+  if (f == NULL) return -1;
+  ok = fprintf(f, "%ld\n", v) > 0;
+  return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+TEST(removal_stalled_past_lease_break_is_called_off) {
+  static char path[PRSHM_NATIVE_NAME_MAX];
+  const char *knob = "/proc/sys/fs/lease-break-time";
+  long before = ls_read_long(knob);
+  prshm_seginfo info, now;
+  struct stat st;
+  const char *name;
+  PRStatus rv;
+
+  if (before < 0 || geteuid() != 0) SKIP("needs root, to shorten fs.lease-break-time");
+  ls_private();
+  name = t_name("stall");
+  CHECK_OK(PR_CloseSharedMemory(ls_create(name, 4096, 0600)));
+  info = ls_entry(name);
+  if ((info.evidence & PRSHM_FREE_PROVED) == 0) SKIP("no lease test here");
+  CHECK_OK(prshm_native_name(name, path, sizeof path));
+  ls_stall_path = path;
+  /* One second instead of 45: the stall the case stands for is longer
+   * than the system's break time, whatever it is. */
+  CHECK_EQ(ls_write_long(knob, 1), 0);
+  ls_real = prshm__sys;
+  prshm__sys.rename_noreplace = ls_stall_rename;
+  prshm__sys.unlink = ls_stall_unlink;
+  rv = prshm_remove_orphan(&info);
+  prshm__sys_reset();
+  CHECK_EQ(ls_write_long(knob, before), 0);
+  CHECK_EQ(pthread_join(ls_stall_thread, NULL), 0);
+  /* The opener got in: the removal must not have happened, nor be
+   * reported; the name still reaches the opener's segment. */
+  CHECK_INT(ls_stall_fd, >=, 0);
+  CHECK_EQ(rv, PR_FAILURE);
+  CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
+  CHECK_EQ(fstat(ls_stall_fd, &st), 0);
+  CHECK_EQ(st.st_nlink, 1);
+  CHECK_OK(prshm_stat(name, &now));
+  CHECK_EQ(now.inode, st.st_ino);
+  CHECK_EQ(close(ls_stall_fd), 0);
+}
+
+/* ---- Other programs' objects, by native name ---- */
+
+TEST(native_names_reach_any_object) {
+  char big[300], where[PRSHM_NATIVE_NAME_MAX];
+  const char *foreign = "psm_test_native";
+  PRSharedMemory *shm;
+  prshm_seginfo info;
+  PRSize size = 0;
+  char *p;
+  int fd;
+
+  ls_private();
+  fd = open(ls_path(foreign), O_CREAT | O_EXCL | O_RDWR, 0600);
+  CHECK_INT(fd, >=, 0);
+  CHECK_EQ(write(fd, "abc", 3), 3);
+  CHECK_EQ(ftruncate(fd, 100), 0);
+  close(fd);
+  CHECK_OK(prshm_stat_native(foreign, &info));
+  CHECK_EQ(info.kind, PRSHM_KIND_FOREIGN);
+  CHECK_EQ(info.size, 100);
+  CHECK_OK(prshm_stat_native(ls_path(foreign), &info)); /* the path under PRSHM_DIR */
+  shm = prshm_open_native(foreign, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(prshm_get_size(shm, &size));
+  CHECK_EQ(size, 100);
+  p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
+  CHECK_NOT_NULL(p);
+  CHECK_EQ(memcmp(p, "abc", 3), 0);
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* Every check of an open applies, and nothing is ever created. */
+  CHECK(prshm_open_native(foreign, 101, 0) == NULL);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_open_native(foreign, 0, PR_SHM_CREATE) == NULL);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_open_native("psm_absent", 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK(access(ls_path("psm_absent"), F_OK) != 0);
+  CHECK_EQ(mkfifo(ls_path("psm_fifo"), 0600), 0);
+  CHECK(prshm_open_native("psm_fifo", 0, 0) == NULL);
+  CHECK_ERROR(PR_INVALID_STATE_ERROR);
+  CHECK_EQ(symlink("/etc/passwd", ls_path("psm_link")), 0);
+  CHECK(prshm_open_native("psm_link", 0, 0) == NULL);
+  CHECK_ERROR(PR_LOOP_ERROR);
+  /* Names that are not directly in the namespace. */
+  CHECK(prshm_open_native(NULL, 0, 0) == NULL);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat_native("", &info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat_native(foreign, NULL) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat_native("a/b", &info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat_native("..", &info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK(prshm_stat_native("/etc/passwd", &info) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  CHECK(prshm_stat_native(big, &info) == PR_FAILURE);
+  CHECK_ERROR(PR_NAME_TOO_LONG_ERROR);
+  /* The namespace itself. */
+  CHECK_OK(prshm_namespace(where, sizeof where));
+  CHECK_STR(where, ls_dir);
+  CHECK_EQ(prshm_namespace(where, 3), PR_FAILURE);
+  CHECK_ERROR(PR_BUFFER_OVERFLOW_ERROR);
+  CHECK_EQ(prshm_namespace(NULL, 10), PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK_EQ(prshm_namespace(where, 0), PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+}
+
+/* argv: what to set PRSHM_DIR to, and the error prshm_namespace() gives. */
+CHILD(namespace_error) {
+  char where[PRSHM_NATIVE_NAME_MAX];
+
+  if (argc != 2) return 2;
+  if (setenv(PRSHM_DIR_ENV, argv[0], 1) != 0) return 3;
+  if (prshm_namespace(where, sizeof where) != PR_FAILURE) return 4;
+  if (PR_GetError() != (PRErrorCode)atol(argv[1])) return 5;
+  return strcmp(where, argv[0]) == 0 ? 0 : 6;
+}
+
+TEST(unusable_namespace_is_named) {
+  char code[3][16];
+  const char *missing[] = {"/nonexistent/prshm", code[0], NULL};
+  const char *relative[] = {"relative/dir", code[1], NULL};
+  const char *file[] = {"/etc/passwd", code[2], NULL};
+
+  snprintf(code[0], sizeof code[0], "%ld", (long)PR_FILE_NOT_FOUND_ERROR);
+  snprintf(code[1], sizeof code[1], "%ld", (long)PR_INVALID_ARGUMENT_ERROR);
+  snprintf(code[2], sizeof code[2], "%ld", (long)PR_NOT_DIRECTORY_ERROR);
+  CHECK_EQ(t_wait(t_spawn("namespace_error", missing)), 0);
+  CHECK_EQ(t_wait(t_spawn("namespace_error", relative)), 0);
+  CHECK_EQ(t_wait(t_spawn("namespace_error", file)), 0);
 }

@@ -358,13 +358,14 @@ TEST(create_info_rm) {
   CHECK_EQ(TL(&r, "info", name), 0);
   CHECK_HAS(r.out, "size:       12288 bytes (12K)");
   CHECK_HAS(r.out, "mode:       0640");
-  CHECK_HAS(r.out, "state:      orphaned");
+  CHECK_HAS(r.out, "state:      not held");
+  CHECK_HAS(r.out, "kind:       segment");
   CHECK_HAS(r.out, name);
   CHECK_HAS(r.out, tl_file(name));
   CHECK_EQ(TL(&r, "rm", name), 0);
   CHECK(!tl_exists(name));
   CHECK_EQ(TL(&r, "info", name), 3);
-  CHECK_HAS(r.err, "No such file or shared memory segment");
+  CHECK_HAS(r.err, "no such segment");
   CHECK_STR(r.out, "");
   CHECK_EQ(TL(&r, "rm", name), 3);
 }
@@ -379,7 +380,7 @@ TEST(info_and_rm_report_each_name) {
   missing = t_name("each-missing");
   tl_make(a, 100, 0600, 0);
   CHECK_EQ(TL(&r, "info", missing, a), 3);
-  snprintf(expect, sizeof expect, "prshm: %s: No such file or shared memory segment\n", missing);
+  snprintf(expect, sizeof expect, "prshm: %s: no such segment\n", missing);
   CHECK_STR(r.err, expect);
   CHECK_HAS(r.out, "size:       100 bytes");
   CHECK_EQ(TL(&r, "info", "--json", a, missing), 3);
@@ -453,12 +454,12 @@ TEST(create_errors) {
   CHECK(!tl_exists(name));
   CHECK_EQ(TL(&r, "create", name, "1K", "--mode=644"), 0);
   CHECK_EQ(TL(&r, "create", name, "1K"), 5);
-  CHECK_HAS(r.err, "already exists");
+  CHECK_HAS(r.err, "a segment of that name exists already");
   memset(longname, 'n', 1050);
   longname[0] = '/';
   longname[1050] = '\0';
   CHECK_EQ(TL(&r, "create", longname, "1K"), 2);
-  CHECK_HAS(r.err, "The name is too long");
+  CHECK_HAS(r.err, "name too long (1050 bytes): at most 1023 bytes");
   CHECK_HAS(r.err, "..."); /* shortened in the message */
   CHECK_EQ(TL(&r, "info", longname), 2);
   CHECK_EQ(TL(&r, "rm", longname), 2);
@@ -478,18 +479,127 @@ TEST(relative_names_resolve_against_the_current_directory) {
   CHECK_EQ(TL(&r, "rm", abs), 0);
 }
 
+/* The line of `text` that contains `part`, copied into line. */
+static const char *tl_line(const char *text, const char *part, char *line, size_t size) {
+  const char *at = strstr(text, part), *start, *end;
+
+  if (at == NULL) t_fail(__FILE__, __LINE__, "\"%s\" not found in:\n%s", part, text);
+  for (start = at; start > text && start[-1] != '\n'; start--) {
+  }
+  end = strchr(at, '\n');
+  if (end == NULL) end = at + strlen(at);
+  snprintf(line, size, "%.*s", (int)(end - start), start);
+  return line;
+}
+
+/* Valid JSON, as Python reads it (when there is a Python). */
+static void tl_check_json(const char *json) {
+  int in[2], status;
+  pid_t pid;
+
+  if (access("/usr/bin/python3", X_OK) != 0) return;
+  CHECK_EQ(pipe(in), 0);
+  pid = fork();
+  CHECK_INT(pid, >=, 0);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    close(in[1]);
+    execl("/usr/bin/python3", "python3", "-c", "import json,sys; json.load(sys.stdin)", NULL);
+    _exit(127);
+  }
+  close(in[0]);
+  CHECK_EQ(write(in[1], json, strlen(json)), (ssize_t)strlen(json));
+  close(in[1]);
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST(unprintable_names_are_escaped) {
   const char *name = "/tool\x01\x1b[31mred";
+  /* C1 controls written as UTF-8 (U+009B is CSI, which starts an escape
+   * sequence on many terminals; U+0085 is NEL), a raw C1 byte, and the
+   * bidirectional override U+202E: each shown as its bytes, escaped. */
+  const char *c1 =
+      "/tool\xc2\x9b"
+      "31m\xc2\x85\x9b\xe2\x80\xae"
+      "der";
   tl_result r;
 
   tl_private();
   CHECK_EQ(TL(&r, "info", name), 3);
-  CHECK_HAS(r.err, "prshm: /tool\\x01\\x1b[31mred: No such file");
+  CHECK_HAS(r.err, "prshm: /tool\\x01\\x1b[31mred: no such segment");
   CHECK_EQ(TL(&r, "create", name, "8"), 0);
+  CHECK_EQ(TL(&r, "create", c1, "8"), 0);
   CHECK_EQ(TL(&r, "ls"), 0);
   CHECK_HAS(r.out, "/tool\\x01\\x1b[31mred");
+  CHECK_HAS(r.out, "/tool\\xc2\\x9b31m\\xc2\\x85\\x9b\\xe2\\x80\\xaeder");
   CHECK_HASNT(r.out, "\x1b");
+  CHECK_HASNT(r.out, "\xc2\x9b");
+  CHECK_HASNT(r.out, "\xe2\x80\xae");
+  CHECK_EQ(TL(&r, "info", c1), 0);
+  CHECK_HASNT(r.out, "\xc2\x9b");
+  CHECK_EQ(TL(&r, "cat", c1, "--offset", "9"), 2);
+  CHECK_HAS(r.err, "prshm: /tool\\xc2\\x9b31m");
+  CHECK_HASNT(r.err, "\xc2\x9b");
+  /* JSON keeps them, as escapes a program reads back exactly. */
+  CHECK_EQ(TL(&r, "ls", "--json"), 0);
+  tl_check_json(r.out);
+  CHECK_HAS(r.out, "\\u009b31m\\u0085\\udc9b\\u202ed");
   CHECK_OK(PR_DeleteSharedMemory(name));
+  CHECK_OK(PR_DeleteSharedMemory(c1));
+}
+
+TEST(bad_names_say_why) {
+  char longname[1100];
+  tl_result r;
+
+  tl_private();
+  CHECK_EQ(TL(&r, "info", ""), 2);
+  CHECK_HAS(r.err, "prshm: \"\": not a valid name: a name must not be empty");
+  CHECK_EQ(TL(&r, "create", "", "1"), 2);
+  CHECK_HAS(r.err, "a name must not be empty");
+  CHECK_EQ(TL(&r, "rm", ""), 2);
+  memset(longname, 'n', 1030);
+  longname[1030] = '\0';
+  CHECK_EQ(TL(&r, "info", longname), 2);
+  CHECK_HAS(r.err, "name too long (1030 bytes): at most 1023 bytes");
+  CHECK_EQ(TL(&r, "info", "--native", "a/b"), 2);
+  CHECK_HAS(r.err, "prshm: a/b: not a native name of ");
+}
+
+/* ---- other programs' objects, by native name ---- */
+
+TEST(native_names_show_and_read_other_programs_objects) {
+  /* What Python's multiprocessing.shared_memory makes: "psm_" and a few
+   * hex digits, a plain file of the namespace. */
+  char path[PRSHM_NATIVE_NAME_MAX + 16], line[512];
+  tl_result r;
+  int fd;
+
+  tl_private();
+  snprintf(path, sizeof path, "%s/psm_%ld", tl_dir, t_pid());
+  fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
+  CHECK_INT(fd, >=, 0);
+  CHECK_EQ(write(fd, "from python", 11), 11);
+  CHECK_EQ(ftruncate(fd, 64), 0);
+  close(fd);
+  CHECK_EQ(TL(&r, "ls"), 0);
+  CHECK_HAS(tl_line(r.out, path, line, sizeof line), "(not prshm's)");
+  CHECK_EQ(TL(&r, "info", "--native", strrchr(path, '/') + 1), 0);
+  CHECK_HAS(r.out, "kind:       shared memory another program made");
+  CHECK_HAS(r.out, "size:       64 bytes");
+  CHECK_EQ(TL(&r, "info", "--native", path), 0); /* the path under PRSHM_DIR too */
+  CHECK_EQ(TL(&r, "cat", "--native", strrchr(path, '/') + 1, "--length", "11"), 0);
+  CHECK_STR(r.out, "from python");
+  CHECK_EQ(TL_IN(&r, "FROM", "write", "--native", strrchr(path, '/') + 1, "--offset", "0"), 0);
+  CHECK_EQ(TL(&r, "dump", "--native", strrchr(path, '/') + 1, "--length", "4"), 0);
+  CHECK_HAS(r.out, "|FROM|");
+  CHECK_EQ(TL(&r, "info", "--native", "psm_none"), 3);
+  CHECK_HAS(r.err, "prshm: psm_none: no such object in the namespace");
+  /* Never prshm's to prune. */
+  CHECK_EQ(TL(&r, "prune", "--min-age", "0"), 0);
+  CHECK_EQ(access(path, F_OK), 0);
+  CHECK_EQ(unlink(path), 0);
 }
 
 /* ---- write, cat, dump ---- */
@@ -588,7 +698,7 @@ TEST(missing_segments) {
 
   tl_private();
   name = t_name("missing");
-  snprintf(expect, sizeof expect, "prshm: %s: No such file or shared memory segment\n", name);
+  snprintf(expect, sizeof expect, "prshm: %s: no such segment\n", name);
   CHECK_EQ(TL(&r, "cat", name), 3);
   CHECK_STR(r.err, expect);
   CHECK_EQ(TL(&r, "dump", name), 3);
@@ -611,54 +721,19 @@ TEST(no_permission) {
   tl_make(secret, 64, 0600, 's');
   tl_make(readable, 64, 0644, 'r');
   CHECK_EQ(TL_NOBODY(&r, "cat", secret), 4);
-  CHECK_HAS(r.err, "Permission denied");
+  CHECK_HAS(r.err, ": permission denied");
   CHECK_EQ(TL_NOBODY(&r, "dump", secret), 4);
   /* Readable: cat works; writing needs write access. */
   CHECK_EQ(TL_NOBODY(&r, "cat", readable), 0);
   CHECK_EQ(r.out_len, 64);
   CHECK_EQ(tl_run(&r, 1, "x", 1, TL_ARGS("write", readable)), 4);
-  CHECK_HAS(r.err, "Permission denied");
+  CHECK_HAS(r.err, ": permission denied");
   /* The directory is sticky: only the owner removes. */
   CHECK_EQ(TL_NOBODY(&r, "rm", readable), 4);
   CHECK(tl_exists(readable));
 }
 
 /* ---- ls ---- */
-
-/* The line of `text` that contains `part`, copied into line. */
-static const char *tl_line(const char *text, const char *part, char *line, size_t size) {
-  const char *at = strstr(text, part), *start, *end;
-
-  if (at == NULL) t_fail(__FILE__, __LINE__, "\"%s\" not found in:\n%s", part, text);
-  for (start = at; start > text && start[-1] != '\n'; start--) {
-  }
-  end = strchr(at, '\n');
-  if (end == NULL) end = at + strlen(at);
-  snprintf(line, size, "%.*s", (int)(end - start), start);
-  return line;
-}
-
-/* Valid JSON, as Python reads it (when there is a Python). */
-static void tl_check_json(const char *json) {
-  int in[2], status;
-  pid_t pid;
-
-  if (access("/usr/bin/python3", X_OK) != 0) return;
-  CHECK_EQ(pipe(in), 0);
-  pid = fork();
-  CHECK_INT(pid, >=, 0);
-  if (pid == 0) {
-    dup2(in[0], 0);
-    close(in[1]);
-    execl("/usr/bin/python3", "python3", "-c", "import json,sys; json.load(sys.stdin)", NULL);
-    _exit(127);
-  }
-  close(in[0]);
-  CHECK_EQ(write(in[1], json, strlen(json)), (ssize_t)strlen(json));
-  close(in[1]);
-  CHECK_EQ(waitpid(pid, &status, 0), pid);
-  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
 
 TEST(ls_lists_every_kind) {
   char hashed[400], leftover[96], line[512];
@@ -687,7 +762,7 @@ TEST(ls_lists_every_kind) {
   /* Lines are found by native name: under the portable backend's 30-byte
    * limit even a short caller's name may be stored hashed. */
   tl_line(r.out, tl_file(named), line, sizeof line);
-  CHECK_HAS(line, "orphaned");
+  CHECK_HAS(line, "not held");
   CHECK_HAS(line, "4.0K");
   CHECK_HAS(line, "0640");
   tl_line(r.out, tl_file(hashed), line, sizeof line);
@@ -709,16 +784,19 @@ TEST(ls_lists_every_kind) {
   CHECK_HAS(r.out, "\"name\": null");
   CHECK_HAS(r.out, "\"size\": 3145728");
   CHECK_HAS(r.out, "\"mode\": \"0640\"");
-  CHECK_HAS(r.out, "\"state\": \"orphaned\"");
+  CHECK_HAS(r.out, "\"state\": \"not-held\"");
+  CHECK_HAS(r.out, "\"pids\": []");
   CHECK_OK(PR_DeleteSharedMemory(hashed));
 }
 
 TEST(ls_of_an_empty_namespace) {
+  char expect[256];
   tl_result r;
 
   tl_private();
   CHECK_EQ(TL(&r, "ls"), 0);
-  CHECK_STR(r.out, "");
+  snprintf(expect, sizeof expect, "nothing in %s\n", tl_dir);
+  CHECK_STR(r.out, expect);
   CHECK_EQ(TL(&r, "ls", "--json"), 0);
   CHECK_STR(r.out, "[]\n");
 }
@@ -733,7 +811,8 @@ TEST(ls_json_survives_any_name) {
   tl_make(name, 8, 0600, 0);
   CHECK_EQ(TL(&r, "ls", "--json"), 0);
   tl_check_json(r.out);
-  CHECK_HAS(r.out, "\"name\": \"/\\\"\\\\\\u0009\\u000a\\ufffd\xc3\xa9\"");
+  /* The byte that is not UTF-8 as a lone surrogate: recoverable. */
+  CHECK_HAS(r.out, "\"name\": \"/\\\"\\\\\\u0009\\u000a\\udcff\xc3\xa9\"");
   CHECK_EQ(TL(&r, "info", "--json", name), 0);
   tl_check_json(r.out);
   CHECK_OK(PR_DeleteSharedMemory(name));
@@ -744,8 +823,19 @@ TEST(ls_missing_namespace) {
 
   CHECK_EQ(setenv(PRSHM_DIR_ENV, "/nonexistent/prshm-tool-test", 1), 0);
   CHECK_EQ(TL(&r, "ls"), 3);
-  CHECK_HAS(r.err, "prshm: /nonexistent/prshm-tool-test: No such file");
+  CHECK_HAS(r.err,
+            "prshm: /nonexistent/prshm-tool-test: the namespace directory (set by "
+            "PRSHM_DIR) does not exist");
   CHECK_EQ(TL(&r, "prune"), 3);
+  /* A create there blames the directory, not the segment. */
+  CHECK_EQ(TL(&r, "create", "/a", "1"), 3);
+  CHECK_HAS(r.err, "prshm: /nonexistent/prshm-tool-test: the namespace directory");
+  CHECK_HASNT(r.err, "prshm: /a:");
+  CHECK_EQ(setenv(PRSHM_DIR_ENV, "relative/dir", 1), 0);
+  CHECK_EQ(TL(&r, "ls"), 2);
+  CHECK_HAS(r.err, "prshm: PRSHM_DIR=relative/dir: must be an absolute path");
+  CHECK_EQ(TL(&r, "create", "/a", "1"), 2);
+  CHECK_HAS(r.err, "PRSHM_DIR=relative/dir: must be an absolute path");
 }
 
 TEST(ls_default_namespace) {
@@ -760,7 +850,7 @@ TEST(ls_default_namespace) {
   CHECK_NOT_NULL(shm);
   /* Only looking: never prune the shared namespace from a test. */
   CHECK_EQ(TL(&r, "ls"), 0);
-  CHECK_HAS(tl_line(r.out, tl_file(name), line, sizeof line), "in use");
+  CHECK_HAS(tl_line(r.out, tl_file(name), line, sizeof line), "held");
   CHECK_OK(PR_CloseSharedMemory(shm));
 }
 
@@ -795,23 +885,25 @@ TEST(prune_removes_only_orphans) {
   tl_kill(&h_killed);
 
   CHECK_EQ(TL(&r, "ls"), 0);
-  CHECK_HAS(tl_line(r.out, tl_file(live), line, sizeof line), "in use");
-  CHECK_HAS(tl_line(r.out, tl_file(killed), line, sizeof line), "orphaned");
-  CHECK_HAS(tl_line(r.out, tl_file(attached), line, sizeof line), "in use");
-  CHECK_HAS(tl_line(r.out, tl_file(foreign), line, sizeof line), "in use");
-  CHECK_HAS(tl_line(r.out, tl_file(orphan), line, sizeof line), "orphaned");
-  CHECK_HAS(tl_line(r.out, "(leftover)", line, sizeof line), "orphaned");
+  CHECK_HAS(tl_line(r.out, tl_file(live), line, sizeof line), "held");
+  CHECK_HAS(tl_line(r.out, tl_file(killed), line, sizeof line), "not held");
+  CHECK_HAS(tl_line(r.out, tl_file(attached), line, sizeof line), "held");
+  CHECK_HASNT(tl_line(r.out, tl_file(attached), line, sizeof line), "not held");
+  CHECK_HAS(tl_line(r.out, tl_file(foreign), line, sizeof line), "held");
+  CHECK_HAS(tl_line(r.out, tl_file(orphan), line, sizeof line), "not held");
+  CHECK_HAS(tl_line(r.out, "(leftover)", line, sizeof line), "not held");
 
-  CHECK_EQ(TL(&r, "prune", "--dry-run"), 0);
-  CHECK_HAS(r.out, "would remove 3 orphaned segments; kept 3 in use");
+  /* Made just now: prune's age guard alone would keep them all. */
+  CHECK_EQ(TL(&r, "prune", "--dry-run", "--min-age", "0"), 0);
+  CHECK_HAS(r.out, "would remove 3 segments not held; kept 3 held, 0 that could not be checked");
   CHECK_HAS(tl_line(r.out, tl_file(killed), line, sizeof line), "would remove");
   CHECK_HAS(tl_line(r.out, tl_file(orphan), line, sizeof line), "would remove");
   CHECK_HAS(tl_line(r.out, leftover, line, sizeof line), "would remove");
   CHECK(tl_exists(killed) && tl_exists(orphan) && access(leftover, F_OK) == 0);
 
-  CHECK_EQ(TL(&r, "prune"), 0);
+  CHECK_EQ(TL(&r, "prune", "--min-age=0"), 0);
   CHECK_STR(r.err, "");
-  CHECK_HAS(r.out, "removed 3 orphaned segments; kept 3 in use and 0 that could not be checked");
+  CHECK_HAS(r.out, "removed 3 segments not held; kept 3 held, 0 that could not be checked");
   CHECK_HASNT(r.out, tl_file(live));
   CHECK_HASNT(r.out, tl_file(attached));
   CHECK_HASNT(r.out, tl_file(foreign));
@@ -820,15 +912,51 @@ TEST(prune_removes_only_orphans) {
   CHECK(access(leftover, F_OK) != 0);
   CHECK(tl_exists(live) && tl_exists(attached) && tl_exists(foreign));
 
-  /* Once their holders are gone, they are orphans too. */
+  /* Once their holders are gone, nothing holds them either. */
   tl_release(&h_live);
   tl_release(&h_attached);
   tl_release(&h_foreign);
-  CHECK_EQ(TL(&r, "prune"), 0);
-  CHECK_HAS(r.out, "removed 3 orphaned segments; kept 0 in use");
+  CHECK_EQ(TL(&r, "prune", "--min-age", "0s"), 0);
+  CHECK_HAS(r.out, "removed 3 segments not held; kept 0 held");
   CHECK(!tl_exists(live) && !tl_exists(attached) && !tl_exists(foreign));
+  CHECK_EQ(TL(&r, "prune", "--min-age", "0"), 0);
+  CHECK_HAS(r.out, "removed 0 segments not held");
+}
+
+TEST(prune_keeps_what_was_made_moments_ago) {
+  /* A segment made with `prshm create` stays until deleted, as NSPR's do:
+   * nothing holds it until a program opens it. prune leaves it alone until
+   * it is --min-age old (10 minutes by default); a creator's leftover goes
+   * at once. */
+  char leftover[96], line[512];
+  const char *kept;
+  tl_result r;
+  int fd;
+
+  tl_private();
+  kept = t_name("forlater");
+  CHECK_EQ(TL(&r, "create", kept, "4K"), 0);
+  snprintf(leftover, sizeof leftover, "%s/.prshm-tmp-%ld-5", tl_dir, t_pid());
+  fd = open(leftover, O_CREAT | O_EXCL | O_WRONLY, 0600);
+  CHECK_INT(fd, >=, 0);
+  close(fd);
+  CHECK_EQ(TL(&r, "prune", "--dry-run"), 0);
+  CHECK_HAS(r.out, "segments not held and unchanged for 10m (--min-age) would go");
+  CHECK_HAS(tl_line(r.out, kept, line, sizeof line), "would keep");
+  CHECK_HAS(line, "less than --min-age");
+  CHECK_HAS(tl_line(r.out, leftover, line, sizeof line), "would remove");
   CHECK_EQ(TL(&r, "prune"), 0);
-  CHECK_HAS(r.out, "removed 0 orphaned segments");
+  CHECK_HAS(r.out,
+            "removed 1 segment not held; kept 0 held, 0 that could not be checked and 1 "
+            "changed within 10m");
+  CHECK(tl_exists(kept));
+  CHECK(access(leftover, F_OK) != 0);
+  CHECK_EQ(TL(&r, "prune", "--min-age", "1h"), 0);
+  CHECK(tl_exists(kept));
+  CHECK_EQ(TL(&r, "prune", "--min-age", "soon"), 2);
+  CHECK_HAS(r.err, "soon: not an age");
+  CHECK_EQ(TL(&r, "prune", "--min-age", "0"), 0);
+  CHECK(!tl_exists(kept));
 }
 
 /* Run as a user who can neither lease the segments (not the owner) nor
@@ -844,9 +972,9 @@ TEST(prune_keeps_what_it_cannot_check) {
   tl_make(name, 4096, 0666, 0);
   CHECK_EQ(TL_NOBODY(&r, "ls"), 0);
   CHECK_HAS(r.out, "unknown");
-  CHECK_EQ(TL_NOBODY(&r, "prune"), 0);
-  CHECK_HAS(r.err, "kept: cannot tell whether it is in use");
-  CHECK_HAS(r.out, "removed 0 orphaned segments; kept 0 in use and 1 that could not be checked");
+  CHECK_EQ(TL_NOBODY(&r, "prune", "--min-age", "0"), 0);
+  CHECK_HAS(r.err, "kept: cannot tell whether a process holds it");
+  CHECK_HAS(r.out, "removed 0 segments not held; kept 0 held, 1 that could not be checked");
   CHECK(tl_exists(name));
   CHECK_EQ(TL_NOBODY(&r, "info", name), 0);
   CHECK_HAS(r.out, "state:      unknown");

@@ -280,6 +280,8 @@ static PRStatus linux_remove(const char *key) {
 }
 
 const prshm__backend prshm__backend_impl = {
-    "linux",         linux_key,         prshm__unix_native, linux_open,
-    prshm__unix_map, prshm__unix_unmap, prshm__unix_close,  linux_remove,
+    "linux",           linux_key,       prshm__unix_native,
+    linux_open,        prshm__unix_map, prshm__unix_unmap,
+    prshm__unix_close, linux_remove,    prshm__unix_key_of_native,
+    prshm__unix_where,
 };

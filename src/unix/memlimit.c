@@ -238,7 +238,7 @@ static PRUint64 memlimit_machine(void) {
   if (memlimit_read("/proc/meminfo", buf, sizeof buf) <= 0) return UINT64_MAX;
   for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     const char *at = strstr(buf, keys[i]);
-    if (at == NULL) return UINT64_MAX; /* a kernel too old to estimate */
+    if (at == NULL) return UINT64_MAX;                        /* a kernel too old to estimate */
     total += strtoull(at + strlen(keys[i]), NULL, 10) * 1024; /* kB */
   }
   return total;
@@ -249,7 +249,9 @@ void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory) {
   PRUint64 machine = memlimit_machine();
 
   *space = UINT64_MAX;
-  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0)
+  /* No blocks at all: a file system without a size (ramfs, hugetlbfs and
+   * tmpfs mounted without one), which memory alone limits. */
+  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0 && st.f_blocks != 0)
     *space = (PRUint64)st.f_bavail * (PRUint64)st.f_frsize;
   *memory = memlimit_cgroups();
   if (machine < *memory) *memory = machine;
@@ -262,7 +264,9 @@ void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory) {
 
   *space = UINT64_MAX;
   *memory = UINT64_MAX;
-  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0)
+  /* No blocks at all: a file system without a size (ramfs, hugetlbfs and
+   * tmpfs mounted without one), which memory alone limits. */
+  if (fstatvfs(fd, &st) == 0 && st.f_frsize != 0 && st.f_blocks != 0)
     *space = (PRUint64)st.f_bavail * (PRUint64)st.f_frsize;
 }
 

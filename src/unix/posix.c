@@ -250,6 +250,8 @@ static PRStatus posix_remove(const char *key) {
 }
 
 const prshm__backend prshm__backend_impl = {
-    "posix",         posix_key,         prshm__unix_native, posix_open,
-    prshm__unix_map, prshm__unix_unmap, prshm__unix_close,  posix_remove,
+    "posix",           posix_key,       prshm__unix_native,
+    posix_open,        prshm__unix_map, prshm__unix_unmap,
+    prshm__unix_close, posix_remove,    prshm__unix_key_of_native,
+    prshm__unix_where,
 };

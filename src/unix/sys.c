@@ -15,9 +15,10 @@ static int sys_open(const char *path, int flags, mode_t mode) { return open(path
   {                                                                                           \
     .open = sys_open, .close = close, .fstat = fstat, .lstat = lstat,                         \
     .fs_info = prshm__sys_fs_info, .fchmod = fchmod, .ftruncate = ftruncate,                  \
-    .reserve = prshm__sys_reserve, .room = prshm__sys_room, .flock = flock, .linkat = linkat, .unlink = unlink,        \
-    .rename_noreplace = prshm__sys_rename_noreplace, .mmap = mmap, .munmap = munmap,          \
-    .getcwd = getcwd, .shm_open = shm_open, .shm_unlink = shm_unlink, .nanosleep = nanosleep, \
+    .reserve = prshm__sys_reserve, .room = prshm__sys_room, .flock = flock, .linkat = linkat, \
+    .unlink = unlink, .rename_noreplace = prshm__sys_rename_noreplace, .mmap = mmap,          \
+    .munmap = munmap, .getcwd = getcwd, .shm_open = shm_open, .shm_unlink = shm_unlink,       \
+    .nanosleep = nanosleep,                                                                   \
   }
 
 static const prshm__syscalls sys_defaults = SYS_DEFAULTS;

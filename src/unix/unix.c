@@ -176,6 +176,46 @@ PRStatus prshm__unix_native(const char *key, char *buf, size_t size) {
   return PR_SUCCESS;
 }
 
+PRStatus prshm__unix_key_of_native(const char *native, char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const char *file = native;
+  size_t dlen;
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  /* A path under PRSHM_DIR, or shm_open()'s "/name". */
+  dlen = ns->has_dir ? strlen(ns->dir) : 0;
+  if (native[0] == '/' &&
+      (!ns->has_dir || (strncmp(native, ns->dir, dlen) == 0 && native[dlen] == '/')))
+    file = native + dlen + 1;
+  if (file[0] == '\0' || strchr(file, '/') != NULL || strcmp(file, ".") == 0 ||
+      strcmp(file, "..") == 0)
+    return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  if (strlen(file) >= PRSHM__KEY_SIZE) return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  strcpy(key, file);
+  return PR_SUCCESS;
+}
+
+PRStatus prshm__unix_where(char *buf, size_t size) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const char *dir = ns->has_dir ? (ns->dir[0] != '\0' ? ns->dir : "/") : UNIX_SHM_DIR;
+  struct stat st;
+
+  if (ns->error != 0) {
+    /* Show what was set, so that messages can quote it. */
+    const char *set = getenv(PRSHM_DIR_ENV);
+    (void)snprintf(buf, size, "%s", set != NULL ? set : "");
+    return prshm__fail(ns->error, 0);
+  }
+  if (dir == NULL) dir = "";
+  if ((size_t)snprintf(buf, size, "%s", dir) >= size)
+    return prshm__fail(PR_BUFFER_OVERFLOW_ERROR, 0);
+  if (dir[0] == '\0') return PR_SUCCESS; /* a namespace that is not a directory */
+  if (stat(dir, &st) != 0) return prshm__fail_os(errno);
+  if (!S_ISDIR(st.st_mode)) return prshm__fail(PR_NOT_DIRECTORY_ERROR, ENOTDIR);
+  if (access(dir, X_OK) != 0) return prshm__fail_os(errno);
+  return PR_SUCCESS;
+}
+
 void prshm__unix_path(const char *dir, const char *key, char *path) {
   size_t dlen = strlen(dir), klen = strlen(key);
 

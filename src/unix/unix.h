@@ -33,6 +33,11 @@ PRStatus prshm__unix_key(const char *name, size_t limit, char *key);
  * under PRSHM_DIR. */
 PRStatus prshm__unix_native(const char *key, char *buf, size_t size);
 
+/* The backend table's key_of_native and where entries (prshm_ext.h's
+ * prshm_open_native(), prshm_stat_native() and prshm_namespace()). */
+PRStatus prshm__unix_key_of_native(const char *native, char *key);
+PRStatus prshm__unix_where(char *buf, size_t size);
+
 /* Writes dir + "/" + key into path (PATH_MAX + PRSHM__KEY_SIZE bytes). */
 void prshm__unix_path(const char *dir, const char *key, char *path);
 

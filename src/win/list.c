@@ -34,6 +34,12 @@ PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);
 }
 
+PRStatus prshm_stat_native(const char *native, prshm_seginfo *info) {
+  if (info == NULL || native == NULL || native[0] == '\0')
+    return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);
+}
+
 PRStatus prshm_remove_orphan(const prshm_seginfo *info) {
   if (info == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);

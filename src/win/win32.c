@@ -373,6 +373,22 @@ static PRStatus win_close(prshm__seg *seg) {
   return PR_SUCCESS;
 }
 
+/* Opening or listing other programs' objects by their native names is not
+ * available on Windows yet. */
+static PRStatus win_key_of_native(const char *native, char *key) {
+  (void)native;
+  (void)key;
+  return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);
+}
+
+/* Segments live in Local\ unless their name says Global\. */
+static PRStatus win_where(char *buf, size_t size) {
+  if (size < sizeof "Local\\") return prshm__fail(PR_BUFFER_OVERFLOW_ERROR, 0);
+  memcpy(buf, "Local\\", sizeof "Local\\");
+  return PR_SUCCESS;
+}
+
 const prshm__backend prshm__backend_impl = {
-    "win32", win_key, win_native, win_open, win_map, win_unmap, win_close, win_remove,
+    "win32",   win_key,   win_native, win_open,          win_map,
+    win_unmap, win_close, win_remove, win_key_of_native, win_where,
 };

@@ -25,8 +25,9 @@ printf 'from the prefix' | "$tool" write /installed --offset 8
 "$tool" info /installed | grep -q "mode:       0640" || fail "info"
 "$tool" ls | grep -q "/installed" || fail "ls"
 "$tool" ls --json | grep -q '"name": "/installed"' || fail "ls --json"
-"$tool" prune --dry-run | grep -q "would remove /installed" || fail "prune --dry-run"
-"$tool" prune | grep -q "removed 1 orphaned segment" || fail "prune"
+"$tool" prune --dry-run | grep -q "would keep /installed" || fail "prune --dry-run keeps a new segment"
+"$tool" prune --dry-run --min-age 0 | grep -q "would remove /installed" || fail "prune --dry-run"
+"$tool" prune --min-age 0 | grep -q "removed 1 segment not held" || fail "prune"
 set +e
 "$tool" rm /installed 2>/dev/null
 [ $? -eq 3 ] || fail "rm of a removed segment must exit 3"
