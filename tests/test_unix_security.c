@@ -30,7 +30,9 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,6 +166,26 @@ TEST(fifo_at_native_name_never_blocks) {
   alarm(0);
   CHECK_OK(PR_DeleteSharedMemory(name));
   CHECK(access(path, F_OK) != 0);
+}
+
+TEST(socket_at_native_name_is_refused) {
+  const char *name = t_name("sec-sock");
+  char path[PRSHM_NATIVE_NAME_MAX + 16];
+  struct sockaddr_un addr;
+  int fd;
+
+  sec_path(name, path, sizeof path);
+  if (strlen(path) >= sizeof addr.sun_path) SKIP("the namespace path is too long for a socket");
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  CHECK_INT(fd, >=, 0);
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  strcpy(addr.sun_path, path);
+  CHECK_EQ(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  /* The same answer from open and from prshm_stat(): not a segment. */
+  sec_refuse_planted(name, PR_INVALID_STATE_ERROR);
+  CHECK_EQ(close(fd), 0);
+  CHECK_OK(PR_DeleteSharedMemory(name));
 }
 
 TEST(directory_at_native_name_is_refused) {

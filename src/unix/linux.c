@@ -250,7 +250,8 @@ static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
         prshm__unix_pause(attempt < 8 ? 1 : 16);
         continue;
       }
-      if (errno == EISDIR) return prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
+      /* A directory, or a socket (ENXIO): not a segment. */
+      if (errno == EISDIR || errno == ENXIO) return prshm__fail(PR_INVALID_STATE_ERROR, errno);
       if (errno != ENOENT || !create) return prshm__fail_os(errno);
     }
     switch (linux_create(path, size, flags, mode, &fd)) {

@@ -186,8 +186,9 @@ static posix_existing_rv posix_open_existing(const char *key, PRSize size, prshm
      * for an instant (list.c), which fails a non-blocking open. */
     if (errno == EWOULDBLOCK) return EXISTING_AGAIN;
     if (errno == ENOENT) return EXISTING_ABSENT;
-    if (errno == EISDIR)
-      prshm__fail(PR_INVALID_STATE_ERROR, EISDIR);
+    /* A directory, or a socket (ENXIO): not a segment. */
+    if (errno == EISDIR || errno == ENXIO)
+      prshm__fail(PR_INVALID_STATE_ERROR, errno);
     else
       prshm__fail_os(errno);
     return EXISTING_FAIL;
