@@ -2,8 +2,8 @@
 # Builds prshm and its benchmark in Release (build-bench/) and runs it:
 # prshm beside the raw system calls, System V, APR, Boost.Interprocess and
 # NSPR, in one run, printed as ratios (docs/benchmarks.md tells how to read
-# them). Peers whose packages are missing are left out (configure says
-# which; scripts/install-deps.sh installs them).
+# them). It installs the peers' packages (scripts/deps/bench.txt) first;
+# a peer whose package is still missing is left out (configure says which).
 #
 #   scripts/bench.sh                  the full run (a few minutes): table, CSV, charts
 #   scripts/bench.sh --quick          a few batches: checks that it runs
@@ -17,6 +17,7 @@
 # is installed; --syscalls writes syscalls.md there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh build bench
 jobs=$(nproc 2>/dev/null || echo 2)
 out=build-bench/results
 base=bench

@@ -28,7 +28,7 @@ case "$seconds" in
   '' | *[!0-9]*) echo "fuzz.sh: seconds must be a number, got '$seconds'" >&2; exit 2 ;;
 esac
 
-scripts/install-deps.sh
+scripts/install-deps.sh build fuzz
 # Only the library and the fuzz targets: the rest of the tree is built and
 # tested by scripts/test.sh.
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRSHM_WERROR=ON \

@@ -3,8 +3,8 @@
 # is not installed yet. Each part of the project lists its own needs there.
 # Needs root (or sudo) only when something is missing.
 #
-#   scripts/install-deps.sh              every part's packages
-#   scripts/install-deps.sh core tool    only scripts/deps/core.txt and tool.txt
+#   scripts/install-deps.sh              every part's packages (CI)
+#   scripts/install-deps.sh build test   only scripts/deps/build.txt and test.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,12 +16,20 @@ cd "$(dirname "$0")/.."
 variant=${1:-default}
 jobs=$(nproc 2>/dev/null || echo 2)
 
-scripts/install-deps.sh
+# Each variant installs what it runs, and nothing else.
+case "$variant" in
+  valgrind) scripts/install-deps.sh build test valgrind ;;
+  builds) scripts/install-deps.sh build test clang ;;
+  default | asan | tsan | portable) scripts/install-deps.sh build test ;;
+  all) ;; # each variant in turn installs its own
+  *) ;;   # scripts/variant-NAME.sh installs its own
+esac
 
 run_build() { # dir, cmake options...
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DPRSHM_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -DPRSHM_WERROR=ON -DPRSHM_TESTS=ON -DPRSHM_EXAMPLES=ON -DPRSHM_BENCH=ON \
+    "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
 }
 

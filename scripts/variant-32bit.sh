@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 dir=build-32
 
-scripts/install-deps.sh core 32bit
+scripts/install-deps.sh build test 32bit
 
 # Can this kernel run an i386 program by itself? (Once qemu is registered,
 # the probe would run through it, so a registration means qemu.)
@@ -54,7 +54,7 @@ if [ $qemu -eq 1 ]; then
 fi
 
 cmake -S . -B "$dir" -DPRSHM_WERROR=ON -DCMAKE_C_FLAGS=-m32 -DCMAKE_CXX_FLAGS=-m32 \
-  -DPRSHM_BENCH=OFF >/dev/null
+  -DPRSHM_TESTS=ON -DPRSHM_EXAMPLES=ON -DPRSHM_BENCH=OFF >/dev/null
 cmake --build "$dir" -j"$jobs"
 # Label nosan: the install checks build consumers with the host's default
 # (64-bit) flags; they run in every other build.

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 dir=build-windows
 
-scripts/install-deps.sh
+scripts/install-deps.sh build windows
 cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake -DPRSHM_WERROR=ON \
+  -DPRSHM_TESTS=ON -DPRSHM_EXAMPLES=ON \
   >/dev/null
 cmake --build "$dir" -j"$jobs"
 
