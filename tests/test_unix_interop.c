@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,12 +61,23 @@ static const char interop_script[] =
 static unsigned char interop_first(size_t i) { return (unsigned char)((i * 7 + 3) % 256); }
 static unsigned char interop_second(size_t i) { return (unsigned char)((i * 13 + 5) % 256); }
 
+/* What the last script wrote to its standard error (it and its resource
+ * tracker, which inherits it). */
+static char interop_err[8192];
+
 /* Runs the script with `role` on native name `native` (without its '/');
- * returns its exit code, or skips if python3 cannot be run. */
+ * returns its exit code, or skips if python3 cannot be run. Its standard
+ * error is kept in interop_err. */
 static int interop_python(const char *role, const char *native) {
-  char size[16];
-  int status;
+  char size[16], errpath[64];
+  int status, errfd;
+  ssize_t n;
   pid_t pid;
+
+  snprintf(errpath, sizeof errpath, "/tmp/prshm-interop-%ld.err", t_pid());
+  errfd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  CHECK_INT(errfd, >=, 0);
+  CHECK_EQ(unlink(errpath), 0);
 
   snprintf(size, sizeof size, "%d", INTEROP_SIZE);
   /* Under valgrind the interpreter runs under it too (--trace-children):
@@ -80,6 +92,7 @@ static int interop_python(const char *role, const char *native) {
   if (pid == 0) {
     static char system_python[] = "/usr/bin/python3", python[] = "python3", dash_c[] = "-c";
     char *argv[7];
+    if (dup2(errfd, 2) < 0) _exit(126);
     argv[1] = dash_c;
     argv[2] = (char *)(uintptr_t)interop_script;
     argv[3] = (char *)(uintptr_t)role;
@@ -100,6 +113,10 @@ static int interop_python(const char *role, const char *native) {
   CHECK_EQ(unsetenv("PYTHONMALLOC"), 0);
   CHECK_EQ(unsetenv("VALGRIND_OPTS"), 0);
   CHECK_EQ(waitpid(pid, &status, 0), pid);
+  n = pread(errfd, interop_err, sizeof interop_err - 1, 0);
+  interop_err[n > 0 ? n : 0] = '\0';
+  CHECK_EQ(close(errfd), 0);
+  if (interop_err[0] != '\0') printf("python's standard error:\n%s\n", interop_err);
   CHECK(WIFEXITED(status));
   if (WEXITSTATUS(status) == 127) SKIP("python3 cannot be run here");
   if (WEXITSTATUS(status) == INTEROP_NO_MODULE)
@@ -164,4 +181,50 @@ TEST(prshm_opens_what_python_created) {
   CHECK_OK(PR_DeleteSharedMemory(name));
   CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+}
+
+/* Nothing on Python's standard error: no traceback from the program, and
+ * none from its resource tracker (valgrind's own lines aside). */
+static void interop_check_quiet(void) {
+  CHECK(strstr(interop_err, "Traceback") == NULL);
+  CHECK(strstr(interop_err, "Error") == NULL);
+  CHECK(strstr(interop_err, "leaked") == NULL);
+}
+
+TEST(python_is_quiet_with_names_of_many_components) {
+  /* Python 3.11's resource tracker split its messages at ':' and printed a
+   * ValueError for every segment whose name had more than one component
+   * (0.1 wrote '/' as ':'). Both ways: Python opens prshm's, and creates
+   * one prshm opens. */
+  char name[128], name2[128], native[PRSHM_NATIVE_NAME_MAX];
+  PRSharedMemory *shm;
+  unsigned char *p;
+  size_t i;
+
+  snprintf(name, sizeof name, "/prshm-test-%ld/app/state", t_pid());
+  snprintf(name2, sizeof name2, "/prshm-test-%ld/app/from:python", t_pid());
+  (void)PR_DeleteSharedMemory(name);
+  (void)PR_DeleteSharedMemory(name2);
+  shm = PR_OpenSharedMemory(name, INTEROP_SIZE, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(shm);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  for (i = 0; i < INTEROP_HALF; i++) p[i] = interop_first(i);
+  CHECK_EQ(interop_python("reply", interop_python_name(name, native)), 0);
+  interop_check_quiet();
+  for (i = 0; i < INTEROP_HALF; i++) CHECK_EQ(p[INTEROP_HALF + i], interop_second(i));
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* The segment outlived Python and its tracker. */
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(PR_DeleteSharedMemory(name));
+
+  CHECK_EQ(interop_python("create", interop_python_name(name2, native)), 0);
+  interop_check_quiet();
+  shm = PR_OpenSharedMemory(name2, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(PR_DeleteSharedMemory(name2));
 }
