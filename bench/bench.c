@@ -38,7 +38,7 @@
 #define BENCH_QUICK_BATCHES 3
 #define BENCH_QUICK_LIVE 300
 #define BENCH_QUICK_ROUNDS 2
-/* Defaults of the live measurement (DESIGN.md: 10,000 live segments). */
+/* Defaults of the live measurement (the project asks for 10,000 live segments). */
 #define BENCH_LIVE_DEFAULT 10000
 #define BENCH_ROUNDS_DEFAULT 9
 /* Iterations of --exercise. */

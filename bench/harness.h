@@ -56,7 +56,7 @@ typedef struct bench_workload {
   int create;       /* 1: create, use, delete; 0: open an existing segment */
   int touch;        /* 1: write one byte in every page after attaching */
   size_t size;      /* the segment's size in bytes */
-  double target;    /* DESIGN.md's ceiling for prshm's ratio to raw, or 0 */
+  double target;    /* the project's ceiling for prshm's ratio to raw, or 0 */
   const char *ref;  /* the reference library's name: "raw" or "anon" */
   unsigned role;    /* the BENCH_ROLE_* bit a library needs to take part */
 } bench_workload;
@@ -114,7 +114,7 @@ typedef struct bench_row {
   double ratio;               /* ratio of medians: ns median over ref's */
   const bench_summary *pairs; /* quartiles of the per-sample ratios (the
                                  figure shown is their median), or NULL */
-  double target;              /* DESIGN.md's ceiling for ratio, or 0 */
+  double target;              /* the project's ceiling for ratio, or 0 */
 } bench_row;
 
 /* Set by SIGINT and SIGTERM: stop measuring, clean up, exit 130. */

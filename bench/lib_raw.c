@@ -1,6 +1,6 @@
 /*
  * lib_raw.c - the reference: the raw POSIX calls a careful program makes
- * without any library, the sequences DESIGN.md measures prshm against.
+ * without any library, the sequences prshm is measured against.
  *
  *   create  shm_open(O_CREAT|O_EXCL), ftruncate   (memory comes at first touch)
  *   open    shm_open, fstat (to check the size before mapping)

@@ -1,6 +1,6 @@
 /*
- * live.c - the cost of one more segment when many are live (DESIGN.md:
- * "10,000 live segments in one process, with flat cost per segment").
+ * live.c - the cost of one more segment when many are live (the project's
+ * target: 10,000 live segments in one process, at a flat cost each).
  *
  * In each round, each library in turn creates N segments of 4 KiB
  * (untimed), then opens and attaches segments 1, 2, ..., N, keeping every

@@ -200,7 +200,7 @@ void bench_header(const bench_run *run) {
       "Libraries alternate batch by batch; a batch times K iterations. median ns: per\n"
       "iteration, over the batches; ratio: the median of the per-batch ratios lib / vs,\n"
       "vs being the reference timed beside it in the same process; pair IQR: their 25th-75th\n"
-      "percentile; verdict: prshm's ratio against DESIGN.md's target ('~': target inside\n"
+      "percentile; verdict: prshm's ratio against the project's target ('~': target inside\n"
       "the IQR).\n\n");
   printf("%-12s %-7s %-10s %11s %-9s %7s  %-15s %6s  %-8s %s\n", "workload", "size", "library",
          "median ns", "vs", "ratio", "pair IQR", "target", "verdict", "batches x K");

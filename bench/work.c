@@ -27,10 +27,10 @@
 
 /* ---- The workloads ---- */
 
-/* DESIGN.md sets 1.05 for opening at any size and 1.20 for creating 4 KiB,
+/* The project sets 1.05 for opening at any size and 1.20 for creating 4 KiB,
  * each for the calls alone. The +touch variants and creating 64 MiB have no
  * target: they show where the time goes, above all the reservation at
- * creation (DESIGN 9) that the raw calls defer to the first touch of each
+ * creation (memory is reserved at creation: no SIGBUS) that the raw calls defer to the first touch of each
  * page. First touch compares the cost of a fresh 1 GiB segment's memory
  * with fresh anonymous memory, the cheapest memory there is. */
 static const bench_workload work_table[] = {

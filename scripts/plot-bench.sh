@@ -14,7 +14,7 @@
 #                    as docs/benchmarks.md shows them
 #
 # create at 64 MiB is left out of the ratio charts: prshm reserves the 64 MiB
-# there and the raw calls nothing (DESIGN 9), a ratio near a thousand that
+# there and the raw calls nothing (memory is reserved at creation: no SIGBUS), a ratio near a thousand that
 # the table reports and docs/benchmarks.md explains.
 set -euo pipefail
 csv=${1:-build-bench/results/bench.csv}

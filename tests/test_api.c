@@ -1,6 +1,6 @@
 /*
  * test_api.c - every argument check and documented error of prshm.h and
- * prshm_ext.h, and the behaviour DESIGN.md promises for one process:
+ * prshm_ext.h, and the behaviour the library promises for one process:
  * names (decisions 2, 3, 4), sizes (10), modes (11), misuse of handles and
  * addresses (14), close and delete (17), native names (6).
  *
@@ -124,7 +124,7 @@ static void api_check_mapped(const void *addr, PRSize size) {
   CHECK_EQ(len, ((long)size + page - 1) / page * page);
 }
 
-/* ---- names (DESIGN 2) ---- */
+/* ---- names (names of 1 to 1023 bytes) ---- */
 
 TEST(null_and_empty_names) {
   char buf[PRSHM_NATIVE_NAME_MAX];
@@ -192,7 +192,7 @@ TEST(name_of_1024_bytes_or_more_fails) {
 }
 
 TEST(names_differing_only_past_255_bytes_are_two_segments) {
-  /* Both are hashed: the hash covers the whole name (DESIGN 4). */
+  /* Both are hashed: the hash covers the whole name (the native name is an injective function of the name). */
   char first[API_NAME_MAX + 1];
   const char *second;
   PRSharedMemory *a, *b;
@@ -214,7 +214,7 @@ TEST(names_differing_only_past_255_bytes_are_two_segments) {
   api_end();
 }
 
-/* ---- open: flags, modes, sizes (DESIGN 10, 11, 14) ---- */
+/* ---- open: flags, modes, sizes (sizes on create and open; the mode is exact; misuse is an error, never a crash) ---- */
 
 TEST(unknown_open_flags) {
   static const PRIntn flags[] = {0x4, 0x8, 0x10, 0x80, 0x200, 0x1000, 0x10000, INT_MIN, -1};
@@ -459,7 +459,7 @@ TEST(sparse_flag_accepted) {
   api_end();
 }
 
-/* ---- handles (DESIGN 14) ---- */
+/* ---- handles (misuse is an error, never a crash) ---- */
 
 /* Every call that takes a handle refuses `shm`, without crashing. */
 static void api_check_refused(PRSharedMemory *shm) {
@@ -730,7 +730,7 @@ TEST(get_size_null_pointer) {
   api_end();
 }
 
-/* ---- attach and detach (DESIGN 14) ---- */
+/* ---- attach and detach (misuse is an error, never a crash) ---- */
 
 TEST(attach_flags_other_than_readonly) {
   static const PRIntn flags[] = {0x2, 0x4, 0x3, 0x80, 0x100, 0x10000, INT_MIN, -1};
@@ -908,7 +908,7 @@ TEST(readonly_attach_faults_on_write) {
 #endif
 }
 
-/* ---- close and delete (DESIGN 17) ---- */
+/* ---- close and delete (close leaves attachments; delete removes the name at once) ---- */
 
 TEST(close_leaves_attachments_mapped) {
   const char *name = t_name("closemap");
@@ -1036,7 +1036,7 @@ TEST(version_and_backend) {
         strcmp(backend, "win32") == 0);
 }
 
-/* ---- native names (DESIGN 4, 6) ---- */
+/* ---- native names (the native name is an injective function of the name; segments are ordinary objects of the system) ---- */
 
 TEST(native_name_buffer) {
   const char *name = t_name("native");
@@ -1152,7 +1152,7 @@ TEST(native_name_opens_the_segment) {
 #endif
 }
 
-/* ---- relative names (DESIGN 3), Unix ---- */
+/* ---- relative names (relative names resolve against the current directory), Unix ---- */
 
 #ifndef _WIN32
 
@@ -1210,7 +1210,7 @@ static void api_relative_spellings(void) {
   api_release(a, pa);
   CHECK_OK(PR_DeleteSharedMemory(abs));
   api_check_absent(tag);
-  /* The name is a key, not a file (DESIGN 1): nothing was made in dir. */
+  /* The name is a key, not a file (a name is a key, never a file): nothing was made in dir. */
   CHECK_EQ(rmdir(dir), 0);
 }
 

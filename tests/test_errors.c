@@ -1,6 +1,6 @@
 /*
  * test_errors.c - NSPR's error functions as prshm provides them (prerror.h):
- * the per-thread code, OS error and text (DESIGN 16), the name and string
+ * the per-thread code, OS error and text (errors are per thread), the name and string
  * tables, and NSPR's rule that success leaves the error alone.
  *
  * Sections: code and OS error; text; tables; success keeps the error;

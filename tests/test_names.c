@@ -1,7 +1,7 @@
 /*
  * test_names.c - the name rules on their own (src/name.c, src/sha256.c):
  * SHA-256 against published vectors, lexical resolution, and the key
- * encoding that DESIGN.md decisions 1 to 4 rest on (readable where it fits,
+ * encoding the name rules rest on (readable where it fits,
  * hashed otherwise, injective, never leaving the namespace, reversible).
  *
  * Sections: SHA-256; resolve; encode and decode; injectivity; decode of
@@ -171,7 +171,7 @@ TEST(resolve_longest_inputs_fit) {
 
 /* ---- encode and decode ---- */
 
-/* Checks what every key must satisfy (DESIGN 4): the returned length is
+/* Checks what every key must satisfy (the native name is an injective function of the name): the returned length is
  * the string's, within `limit`, one of the two forms, and nothing in it
  * can step outside the namespace. */
 static void names_check_key(const char *key, size_t len, size_t limit) {

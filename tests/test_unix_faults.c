@@ -1349,7 +1349,7 @@ TEST(eintr_retried_open_create) {
 TEST(eintr_retried_reserve) { eintr_retried("create_excl", FE_RESERVE, FK_COUNT); }
 TEST(eintr_retried_ftruncate) { eintr_retried("create_sparse", FE_FTRUNCATE, FK_COUNT); }
 
-/* The in-use flock() is the portable backend's alone (DESIGN 18): the
+/* The in-use flock() is the portable backend's alone (an open handle marks the segment in use): the
  * Linux backend's handles take none, which flock_only_where_handles_lock
  * checks; these cases of its lock skip there. */
 static void need_handle_lock(void) {

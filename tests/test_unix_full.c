@@ -1,9 +1,9 @@
 /*
  * test_unix_full.c - a full namespace is reported by PR_OpenSharedMemory(),
- * never by SIGBUS (DESIGN 9).
+ * never by SIGBUS (memory is reserved at creation: no SIGBUS).
  *
  * A child makes a private mount namespace and mounts a 1 MiB tmpfs on
- * /dev/shm (or on a directory it then names in PRSHM_DIR, DESIGN 5), so
+ * /dev/shm (or on a directory it then names in PRSHM_DIR), so
  * the real /dev/shm is never filled. There, a 4 MiB create fails cleanly
  * and leaves nothing, a 512 KiB one is reserved and can be written to its
  * last byte, and the create that no longer fits fails cleanly; a sparse

@@ -1,6 +1,6 @@
 /*
  * test_unix_interop.c - a prshm segment is an ordinary POSIX shared memory
- * object that another program opens by its native name (DESIGN 6): here
+ * object that another program opens by its native name (segments are ordinary objects of the system): here
  * Python's multiprocessing.shared_memory, both ways.
  *
  * Python's resource tracker unlinks, when the program ends, every segment

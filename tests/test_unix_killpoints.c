@@ -8,7 +8,7 @@
  * call is made. The parent SIGKILLs it at that instant. A first run with
  * no stop counts the calls; then N goes from 1 to that count, the last
  * point being just after the operation returned. After every kill the
- * parent checks, in its own process, the invariants of DESIGN 8 and 18:
+ * parent checks, in its own process, the invariants of atomic creation and of the in-use mark:
  *   - no process ever opens a partially created segment: opening with
  *     flags 0 fails with PR_FILE_NOT_FOUND_ERROR, or gives the segment at
  *     its full size, with its exact mode and its bytes zero (the portable

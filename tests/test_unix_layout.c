@@ -2,17 +2,16 @@
  * test_unix_layout.c - what a segment is on disk and in the kernel, seen
  * from outside the library.
  *
- * DESIGN 1: a name is a key, never a file at the caller's path. DESIGN 4/6:
- * a segment is an ordinary object in /dev/shm under prshm_native_name(),
- * which shm_open() opens; an overlong name gets a hashed native name.
- * DESIGN 5: PRSHM_DIR moves the namespace; a relative one is refused.
- * DESIGN 9: memory is reserved unless PRSHM_SPARSE. DESIGN 11: the mode is
- * exact whatever the umask. DESIGN 17: descriptors are close-on-exec.
- * DESIGN 18: an open handle, or a mapping left after its close, marks the
+ * A name is a key, never a file at the caller's path. A segment is an
+ * ordinary object in /dev/shm under prshm_native_name(), which shm_open()
+ * opens; an overlong name gets a hashed native name. PRSHM_DIR moves the
+ * namespace; a relative one is refused. Memory is reserved unless
+ * PRSHM_SPARSE. The mode is exact whatever the umask. Descriptors are
+ * close-on-exec. An open handle, or a mapping left after its close, marks the
  * segment in use: no write lease can be had on it (the kernel's proof that
  * no other open file of it exists, which tools use on Linux, whatever the
  * backend), and the portable backend's handles also hold a shared flock()
- * (the Linux backend's take none). DESIGN 8: a creator stopped half-way
+ * (the Linux backend's take none). A creator stopped half-way
  * exposes no name (Linux backend), or one that is never opened (portable
  * backend).
  *
@@ -176,7 +175,7 @@ static void layout_send(int fd, char c) {
   CHECK_EQ(n, 1);
 }
 
-/* ---- DESIGN 1: a name is a key, not a file ---- */
+/* ---- a name is a key, not a file ---- */
 
 TEST(name_path_is_never_touched) {
   char dir[128], name[192];
@@ -261,7 +260,7 @@ TEST(file_at_name_path_is_left_alone) {
   CHECK_EQ(rmdir(dir), 0);
 }
 
-/* ---- DESIGN 4 and 6: an ordinary object under its native name ---- */
+/* ---- an ordinary object under its native name ---- */
 
 TEST(segment_is_in_dev_shm_under_native_name) {
   const char *name = t_name("native");
@@ -336,7 +335,7 @@ TEST(long_name_gets_short_hashed_native_name) {
   CHECK(!layout_exists(path2));
 }
 
-/* ---- DESIGN 5: PRSHM_DIR ---- */
+/* ---- PRSHM_DIR ---- */
 
 #define LAYOUT_DIR_SIZE 20000
 
@@ -454,7 +453,7 @@ CHILD(dir_refused) {
   return 0;
 }
 
-/* ---- DESIGN 9: reserved memory ---- */
+/* ---- reserved memory ---- */
 
 #define LAYOUT_RESERVE_SIZE (4u << 20)
 
@@ -482,7 +481,7 @@ TEST(reserved_segment_has_blocks_sparse_has_none) {
   CHECK_OK(PR_CloseSharedMemory(shm));
 }
 
-/* ---- DESIGN 11: the mode, exactly ---- */
+/* ---- the mode, exactly ---- */
 
 TEST(mode_is_exact_whatever_the_umask) {
   static const int modes[] = {0666, 0640, 0604, 0777, 0};
@@ -506,7 +505,7 @@ TEST(mode_is_exact_whatever_the_umask) {
   }
 }
 
-/* ---- DESIGN 17: close-on-exec ---- */
+/* ---- close-on-exec ---- */
 
 #define LAYOUT_FD_SCAN 4096
 
@@ -577,7 +576,7 @@ CHILD(holds_no_segment) {
   return 0;
 }
 
-/* ---- DESIGN 18: the in-use mark ---- */
+/* ---- the in-use mark ---- */
 
 /* Opens the segment of `name` anew (its own open file description). */
 static int layout_open_again(const char *name) {
@@ -848,7 +847,7 @@ CHILD(lock_holder) {
   return 3;
 }
 
-/* ---- DESIGN 8: a creator stopped half-way ---- */
+/* ---- a creator stopped half-way ---- */
 
 /* The pipes of a child whose system call stops: it reports there, then
  * waits on a pipe nobody writes. Set once, before the call. */

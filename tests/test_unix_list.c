@@ -1,7 +1,7 @@
 /*
  * test_unix_list.c - the listing API (prshm_ext.h): enumerating the
  * namespace, decoding names, telling segments in use from orphans
- * (DESIGN 18), and removing orphans safely.
+ * (an open handle marks the segment in use), and removing orphans safely.
  *
  * Most cases move the namespace to a private directory (PRSHM_DIR) so that
  * they see exactly their own segments and never act on anyone else's.

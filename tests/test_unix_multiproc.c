@@ -2,10 +2,10 @@
  * test_unix_multiproc.c - segments shared by several live processes.
  *
  * Data crosses processes both ways; ten processes race create, open,
- * attach, delete on one name (DESIGN 8: creation is atomic, DESIGN 10: no
+ * attach, delete on one name (creation is atomic, no
  * mapping is ever smaller than asked); a segment deleted while another
- * process is attached (DESIGN 17); a process killed while it holds a handle
- * (DESIGN 18: the segment stays). Processes wait on pipes, never on time.
+ * process is attached (close leaves attachments; delete removes the name at once); a process killed while it holds a handle
+ * (the segment stays). Processes wait on pipes, never on time.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * test_unix_threads.c - every function is thread-safe, including
- * concurrent calls on one handle (DESIGN 15), and the error state is per
- * thread under load (DESIGN 16).
+ * concurrent calls on one handle (every call is thread-safe), and the error state is per
+ * thread under load (errors are per thread).
  *
  * POSIX threads rather than C11 <threads.h>: with glibc 2.36, gcc 12 and
  * clang, ThreadSanitizer crashes in programs that use thrd_create(), and

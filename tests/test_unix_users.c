@@ -2,8 +2,8 @@
  * test_unix_users.c - segments between two users: root creates, and a
  * child that has become "nobody" (uid and gid 65534) uses them.
  *
- * DESIGN 11: the mode is exactly what the creator gave, whatever its umask.
- * DESIGN 12: on open, mode is not an access request: a user allowed only to
+ * the mode is exactly what the creator gave, whatever its umask.
+ * on open, mode is not an access request: a user allowed only to
  * read opens with any mode and attaches read-only, and a read-write attach
  * is refused. The sticky namespace keeps another user from deleting. What
  * another user plants at a native name (a hard link, a FIFO) is never

@@ -4,7 +4,7 @@
  * Segments are files in /dev/shm (where glibc's shm_open() keeps them too,
  * so any program can shm_open() one by its native name) or in PRSHM_DIR.
  *
- * In use (DESIGN 18): an open handle is an open file description of the
+ * In use (an open handle marks the segment in use): an open handle is an open file description of the
  * segment, which the kernel drops when the process dies and which a tool
  * detects with a write lease (F_SETLEASE succeeds only when no other open
  * file of the segment exists, a mapping included) or in /proc (list.c).

@@ -69,7 +69,7 @@ prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool
 extern const PRBool prshm__unix_handles_lock;
 
 /* Takes the shared in-use lock on a descriptor (the portable backend's mark
- * of an open handle, DESIGN 18); PR_FAILURE with the error set
+ * of an open handle); PR_FAILURE with the error set
  * (PR_FILE_IS_BUSY_ERROR if a tool holds it exclusively for long). */
 PRStatus prshm__unix_lock_shared(int fd);
 

@@ -191,7 +191,7 @@ static win_step win_open_existing(const char *key, const WCHAR *wname, PRSize si
   DWORD err;
   win_step rv;
 
-  /* A process allowed only to read opens read-only (DESIGN.md 12). */
+  /* A process allowed only to read opens read-only (on open, mode is no access request). */
   if (h == NULL && GetLastError() == ERROR_ACCESS_DENIED)
     h = prshm__sys.open_mapping(WIN_OPEN_RO, FALSE, wname);
   if (h != NULL) return win_adopt(h, writable, size, seg);
