@@ -15,8 +15,8 @@ PR_BEGIN_EXTERN_C
 
 /* The version of prshm, as a string and as one number (major*10000 +
  * minor*100 + patch). */
-#define PRSHM_VERSION "0.1.0"
-#define PRSHM_VERSION_NUMBER 100
+#define PRSHM_VERSION "0.2.0"
+#define PRSHM_VERSION_NUMBER 200
 
 /*
  * PRSHM_SPARSE - a PR_OpenSharedMemory() flag: do not reserve the memory of
