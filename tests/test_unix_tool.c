@@ -818,6 +818,43 @@ TEST(ls_json_survives_any_name) {
   CHECK_OK(PR_DeleteSharedMemory(name));
 }
 
+TEST(ls_json_native_names_are_exact_bytes) {
+  /* A namespace directory whose path is not UTF-8: JSON keeps its bytes
+   * exactly (as \udcNN), and Python's surrogateescape reads them back. */
+  char dir[64], json_has[96], script[512];
+  const char *name = "/json-bytes";
+  tl_result r;
+  int status;
+  pid_t pid;
+
+  snprintf(dir, sizeof dir, "/tmp/prshm-tool-\xff%ld", t_pid());
+  CHECK_EQ(mkdir(dir, 01777), 0);
+  snprintf(tl_dir, sizeof tl_dir, "%s", dir);
+  atexit(tl_remove_dir);
+  CHECK_EQ(setenv(PRSHM_DIR_ENV, dir, 1), 0);
+  CHECK_EQ(TL(&r, "create", name, "8"), 0);
+  CHECK_EQ(TL(&r, "ls", "--json"), 0);
+  tl_check_json(r.out);
+  snprintf(json_has, sizeof json_has, "\"native_name\": \"/tmp/prshm-tool-\\udcff%ld/",
+           t_pid());
+  CHECK_HAS(r.out, json_has);
+  CHECK_HASNT(r.out, "\\ufffd");
+  if (access("/usr/bin/python3", X_OK) != 0) return;
+  /* The path Python rebuilds from the JSON names the segment's file. */
+  snprintf(script, sizeof script,
+           "import json,os,sys; e=json.loads(sys.argv[1])[0];"
+           "p=e['native_name'].encode('utf-8','surrogateescape');"
+           "sys.exit(0 if os.path.exists(p) else 1)");
+  pid = fork();
+  CHECK_INT(pid, >=, 0);
+  if (pid == 0) {
+    execl("/usr/bin/python3", "python3", "-c", script, r.out, (char *)NULL);
+    _exit(127);
+  }
+  CHECK_EQ(waitpid(pid, &status, 0), pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST(ls_missing_namespace) {
   tl_result r;
 
