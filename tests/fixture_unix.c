@@ -1,12 +1,14 @@
 /*
  * fixture_unix.c - what several Unix test files need of the system: a
- * child that becomes another user, and a private mount of a file system.
+ * child that becomes another user, a private mount of a file system, and
+ * reading and setting a kernel tunable (/proc/sys).
  * Declared in runner.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -24,4 +26,23 @@ int t_private_mount(const char *fstype, const char *dir, unsigned long flags, co
   /* Nothing mounted from here on reaches the parent's namespace. */
   if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return -1;
   return mount("prshm-test", dir, fstype, flags, opts);
+}
+
+long t_read_number(const char *path) {
+  FILE *f = fopen(path, "r");
+  long v = -1;
+
+  if (f == NULL) return -1;
+  if (fscanf(f, "%ld", &v) != 1) v = -1;
+  fclose(f);
+  return v;
+}
+
+int t_write_number(const char *path, long value) {
+  FILE *f = fopen(path, "w");
+  int ok;
+
+  if (f == NULL) return -1;
+  ok = fprintf(f, "%ld\n", value) > 0;
+  return fclose(f) == 0 && ok ? 0 : -1;
 }

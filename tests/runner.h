@@ -146,6 +146,10 @@ int t_become_nobody(void);
  * existing directory `dir`. 0, or -1 with errno if the system does not
  * allow it (callers skip then). */
 int t_private_mount(const char *fstype, const char *dir, unsigned long flags, const char *opts);
+/* The number in a file such as /proc/sys/vm/nr_hugepages, or -1; and
+ * writing one there (0, or -1). */
+long t_read_number(const char *path);
+int t_write_number(const char *path, long value);
 #endif
 
 #endif /* PRSHM_TEST_RUNNER_H */

@@ -156,25 +156,7 @@ static void fs_cycle(const char *name, PRSize size, PRIntn flags) {
 
 /* ---- hugetlbfs ---- */
 
-/* The number of huge pages the system has set aside, or -1. */
-static long fs_huge_pages(void) {
-  FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
-  long n = -1;
-
-  if (f == NULL) return -1;
-  if (fscanf(f, "%ld", &n) != 1) n = -1;
-  fclose(f);
-  return n;
-}
-
-static int fs_set_huge_pages(long n) {
-  FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
-  int ok;
-
-  if (f == NULL) return -1;
-  ok = fprintf(f, "%ld\n", n) > 0;
-  return fclose(f) == 0 && ok ? 0 : -1;
-}
+#define FS_HUGE_PAGES "/proc/sys/vm/nr_hugepages"
 
 CHILD(huge) {
   const PRSize page = 2 * FS_MIB;
@@ -194,19 +176,19 @@ CHILD(huge) {
 }
 
 TEST(hugetlbfs_sizes_and_detach) {
-  long before = fs_huge_pages();
+  long before = t_read_number(FS_HUGE_PAGES);
 
   if (before < 0) SKIP("this kernel has no huge pages (/proc/sys/vm/nr_hugepages)");
   if (geteuid() != 0) SKIP("needs root, to mount hugetlbfs");
   /* The case needs four huge pages; set some aside for it if there are
    * none, and give them back after. */
-  if (before < 4 && fs_set_huge_pages(4) != 0) SKIP("cannot set huge pages aside");
-  if (fs_huge_pages() < 4) {
-    (void)fs_set_huge_pages(before);
+  if (before < 4 && t_write_number(FS_HUGE_PAGES, 4) != 0) SKIP("cannot set huge pages aside");
+  if (t_read_number(FS_HUGE_PAGES) < 4) {
+    (void)t_write_number(FS_HUGE_PAGES, before);
     SKIP("the kernel set fewer than 4 huge pages aside");
   }
   fs_run("huge", NULL, "this system cannot mount hugetlbfs with 2 MiB pages");
-  if (before < 4) CHECK_EQ(fs_set_huge_pages(before), 0);
+  if (before < 4) CHECK_EQ(t_write_number(FS_HUGE_PAGES, before), 0);
 }
 
 /* ---- A read-only mount ---- */

@@ -1172,27 +1172,10 @@ static int ls_stall_unlink(const char *path) {
   return ls_real.unlink(path);
 }
 
-static long ls_read_long(const char *path) {
-  FILE *f = fopen(path, "r");
-  long v = -1;
-  if (f == NULL) return -1;
-  if (fscanf(f, "%ld", &v) != 1) v = -1;
-  fclose(f);
-  return v;
-}
-
-static int ls_write_long(const char *path, long v) {
-  FILE *f = fopen(path, "w");
-  int ok;
-  if (f == NULL) return -1;
-  ok = fprintf(f, "%ld\n", v) > 0;
-  return fclose(f) == 0 && ok ? 0 : -1;
-}
-
 TEST(removal_stalled_past_lease_break_is_called_off) {
   static char path[PRSHM_NATIVE_NAME_MAX];
   const char *knob = "/proc/sys/fs/lease-break-time";
-  long before = ls_read_long(knob);
+  long before = t_read_number(knob);
   prshm_seginfo info, now;
   struct stat st;
   const char *name;
@@ -1208,13 +1191,13 @@ TEST(removal_stalled_past_lease_break_is_called_off) {
   ls_stall_path = path;
   /* One second instead of 45: the stall the case stands for is longer
    * than the system's break time, whatever it is. */
-  CHECK_EQ(ls_write_long(knob, 1), 0);
+  CHECK_EQ(t_write_number(knob, 1), 0);
   ls_real = prshm__sys;
   prshm__sys.rename_noreplace = ls_stall_rename;
   prshm__sys.unlink = ls_stall_unlink;
   rv = prshm_remove_orphan(&info);
   prshm__sys_reset();
-  CHECK_EQ(ls_write_long(knob, before), 0);
+  CHECK_EQ(t_write_number(knob, before), 0);
   CHECK_EQ(pthread_join(ls_stall_thread, NULL), 0);
   /* The opener got in: the removal must not have happened, nor be
    * reported; the name still reaches the opener's segment. */
