@@ -205,7 +205,7 @@ static void fs_make_then_freeze(const char *dir, const char *name) {
   strcpy(p, "kept");
   CHECK_OK(PR_DetachSharedMemory(shm, p));
   CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_EQ(mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+  CHECK_EQ(mount("none", dir, "none", MS_REMOUNT | MS_RDONLY, NULL), 0);
 }
 
 /* The owner (and root) open it read-only: reads work, a read-write attach
