@@ -19,7 +19,9 @@ scripts/install-deps.sh
 run_build() { # dir, cmake options...
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DPRSHM_WERROR=ON "$@" >/dev/null
+  # The NSPR companion is required here, so that its tests never go missing
+  # unnoticed (install-deps.sh installed NSPR above).
+  cmake -S . -B "$dir" -DPRSHM_WERROR=ON -DPRSHM_NSPR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
 }
 
