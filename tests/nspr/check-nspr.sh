@@ -60,7 +60,8 @@ cc_cxx() {
 run() {
   local bin=$1 expect=$2
   shift 2
-  local dir=$work/run-$(basename "$bin")
+  local dir
+  dir=$work/run-$(basename "$bin")
   rm -rf "$dir"
   mkdir -p "$dir/ns"
   env PRSHM_DIR="$dir/ns" "$@" "$bin" "$expect" "$dir" >"$dir.out" 2>&1 ||
@@ -101,22 +102,26 @@ replaced() {
        on && !/\\$/ {on = 0}' "$src/include/prshm_names.h"
 }
 
-nspr_includedir=$(PKG_CONFIG_PATH= pkg-config --variable=includedir nspr 2>/dev/null || true)
+# NSPR as the system has it, not the copy in the prefix.
+system_pkg_config() { env -u PKG_CONFIG_PATH pkg-config "$@"; }
+nspr_includedir=$(system_pkg_config --variable=includedir nspr 2>/dev/null || true)
 
 # ---- Modes ----
 
 mode_install() {
   rm -rf "$top"
   mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
-  [ -n "$nspr_includedir" ] && [ -f "$nspr_includedir/prshm.h" ] || fail "NSPR's headers not found"
+  if [ -z "$nspr_includedir" ] || [ ! -f "$nspr_includedir/prshm.h" ]; then
+    fail "NSPR's headers not found"
+  fi
   # A copy of NSPR's development package's headers, found by pkg-config.
   cp -r "$nspr_includedir" "$prefix/include/nspr"
   cat >"$prefix/lib/pkgconfig/nspr.pc" <<EOF
 includedir=$prefix/include/nspr
 Name: NSPR
 Description: NSPR's headers, copied beside prshm for the test
-Version: $(PKG_CONFIG_PATH= pkg-config --modversion nspr)
-Libs: $(PKG_CONFIG_PATH= pkg-config --libs nspr)
+Version: $(system_pkg_config --modversion nspr)
+Libs: $(system_pkg_config --libs nspr)
 Cflags: -I\${includedir}
 EOF
   (cd "$prefix/include/nspr" && find . -type f -exec sha256sum {} + | sort) >"$top/nspr.sums"
@@ -126,8 +131,9 @@ EOF
   (cd "$prefix/include/nspr" && find . -type f -exec sha256sum {} + | sort) |
     cmp -s - "$top/nspr.sums" || fail "installing prshm changed NSPR's headers"
   [ -z "$(find "$prefix/include" -maxdepth 1 -type f)" ] || fail "headers at the top of include/"
-  [ "$(cd "$prefix/include" && ls | tr '\n' ' ')" = "nspr prshm prshm-nspr " ] ||
-    fail "include/ holds $(ls "$prefix/include")"
+  local top_dirs
+  top_dirs=$(find "$prefix/include" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')
+  [ "$top_dirs" = "nspr prshm prshm-nspr " ] || fail "include/ holds $top_dirs"
   for f in libprshm.so.0 libprshm.a libprshm-nspr.so.0 libprshm-nspr.a pkgconfig/prshm.pc \
            pkgconfig/prshm-nspr.pc cmake/prshm/prshmConfig.cmake cmake/prshm/prshmNsprTargets.cmake; do
     [ -e "$prefix/lib/$f" ] || fail "missing after install: lib/$f"
@@ -148,16 +154,18 @@ EOF
                    <(guards "$prefix"/include/nspr/*.h))
   [ -z "$clash" ] || fail "include guards shared with NSPR: $clash"
   # pkg-config points into the prefix.
-  pkg-config --cflags prshm | grep -q "include/prshm\b" || fail "pkg-config prshm: $(pkg-config --cflags prshm)"
-  pkg-config --cflags prshm-nspr | grep -q "/include/prshm-nspr/prshm_link.h" ||
-    fail "pkg-config prshm-nspr: $(pkg-config --cflags prshm-nspr)"
-  pkg-config --cflags prshm-nspr | grep -q "$prefix/include/nspr" || fail "prshm-nspr does not require nspr"
+  local flags
+  flags=$(pkg-config --cflags prshm)
+  grep -q "include/prshm\b" <<<"$flags" || fail "pkg-config prshm: $flags"
+  flags=$(pkg-config --cflags prshm-nspr)
+  grep -q "/include/prshm-nspr/prshm_link.h" <<<"$flags" || fail "pkg-config prshm-nspr: $flags"
+  grep -q "$prefix/include/nspr" <<<"$flags" || fail "prshm-nspr does not require nspr"
   echo "installed beside NSPR's headers in $prefix: nothing shadowed, overwritten or clashing"
 }
 
 mode_symbols() {
   local nspr_lib sa comp nspr five
-  nspr_lib=$(PKG_CONFIG_PATH= pkg-config --variable=libdir nspr)/libnspr4.so
+  nspr_lib=$(system_pkg_config --variable=libdir nspr)/libnspr4.so
   [ -e "$nspr_lib" ] || fail "no $nspr_lib"
   defined() { nm -D --defined-only "$1" | awk '$2 ~ /^[TWDBRVi]$/ {print $3}' | sort -u; }
   nspr=$(defined "$nspr_lib")
@@ -170,12 +178,12 @@ mode_symbols() {
   # process, each with its own error state.
   [ -z "$(comm -12 <(echo "$sa") <(echo "$nspr"))" ] ||
     fail "libprshm exports names of NSPR's: $(comm -12 <(echo "$sa") <(echo "$nspr") | tr '\n' ' ')"
-  [ -z "$(grep -v '^prshm_' <<<"$sa")" ] || fail "libprshm exports $(grep -v '^prshm_' <<<"$sa")"
+  ! grep -qv -e '^prshm_' -e '^$' <<<"$sa" || fail "libprshm exports $(grep -v '^prshm_' <<<"$sa")"
   # The companion defines exactly the five of NSPR's names, for LD_PRELOAD,
   # and otherwise only prshm_nspr_ names.
   [ "$(comm -12 <(echo "$comp") <(echo "$nspr"))" = "$five" ] ||
     fail "libprshm-nspr's names of NSPR's: $(comm -12 <(echo "$comp") <(echo "$nspr") | tr '\n' ' ')"
-  [ -z "$(comm -23 <(echo "$comp") <(echo "$five") | grep -v '^prshm_nspr_')" ] ||
+  ! grep -qv -e '^prshm_nspr_' -e '^$' <<<"$(comm -23 <(echo "$comp") <(echo "$five"))" ||
     fail "libprshm-nspr exports $(comm -23 <(echo "$comp") <(echo "$five") | grep -v '^prshm_nspr_')"
   for f in $five; do
     grep -qx "prshm_nspr_$f" <<<"$comp" || fail "libprshm-nspr lacks prshm_nspr_$f"
@@ -186,10 +194,10 @@ mode_symbols() {
   undef=$(nm -D --undefined-only "$prefix/lib/libprshm-nspr.so.0" | awk '{print $2}' | grep '^PR_' | sort)
   [ "$undef" = "$(printf 'PR_GetError\nPR_GetOSError\nPR_SetError')" ] ||
     fail "libprshm-nspr needs from NSPR: $(tr '\n' ' ' <<<"$undef")"
-  readelf -d "$prefix/lib/libprshm-nspr.so.0" | grep -q 'NEEDED.*\[libnspr4.so\]' ||
+  grep -q 'NEEDED.*\[libnspr4.so\]' <<<"$(readelf -d "$prefix/lib/libprshm-nspr.so.0")" ||
     fail "libprshm-nspr does not need libnspr4"
   # The static library has nothing to preload: no plain names at all.
-  [ -z "$(nm --defined-only "$prefix/lib/libprshm-nspr.a" | awk '{print $3}' | grep '^PR_')" ] ||
+  ! grep -q '^PR_' <<<"$(nm --defined-only "$prefix/lib/libprshm-nspr.a" | awk '{print $3}')" ||
     fail "libprshm-nspr.a defines NSPR names"
   echo "symbols: libprshm shares no name with libnspr4; libprshm-nspr shares exactly $(tr '\n' ' ' <<<"$five")"
 }
@@ -203,42 +211,42 @@ mode_pkgconfig() {
     # One call, each order of the two modules.
     for mods in "prshm-nspr" "nspr prshm-nspr" "prshm-nspr nspr"; do
       out=pc-$lang-$((n += 1))
-      # shellcheck disable=SC2046
+      # shellcheck disable=SC2046,SC2086
       $compile "$out" "${ext[@]}" "$file" $(pkg-config --cflags --libs $mods)
       bound "$work/$out" && run "$work/$out" prshm
       echo "  ok ($lang): \$(pkg-config --cflags --libs $mods)"
     done
     # Separate calls, NSPR's flags first or last.
     out=pc-$lang-$((n += 1))
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     $compile "$out" "${ext[@]}" $(pkg-config --cflags nspr) $(pkg-config --cflags prshm-nspr) "$file" \
       $(pkg-config --libs nspr) $(pkg-config --libs prshm-nspr)
     bound "$work/$out" && run "$work/$out" prshm
     echo "  ok ($lang): cflags nspr, cflags prshm-nspr, libs nspr, libs prshm-nspr"
     out=pc-$lang-$((n += 1))
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     $compile "$out" "${ext[@]}" -DPRSHM_HEADER_FIRST $(pkg-config --cflags prshm-nspr) \
       $(pkg-config --cflags nspr) "$file" $(pkg-config --libs prshm-nspr) $(pkg-config --libs nspr)
     bound "$work/$out" && run "$work/$out" prshm
     echo "  ok ($lang): cflags prshm-nspr, cflags nspr, libs prshm-nspr, libs nspr; prshm_ext.h before nspr.h"
     # The program exactly as written for NSPR: nspr.h only.
     out=pc-$lang-$((n += 1))
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     $compile "$out" "$file" $(pkg-config --cflags --libs nspr prshm-nspr)
     bound "$work/$out" && run "$work/$out" prshm
     echo "  ok ($lang): a program that includes only nspr.h, \$(pkg-config --cflags --libs nspr prshm-nspr)"
     # The static library, before and after NSPR's libraries.
     out=pc-$lang-$((n += 1))
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     $compile "$out" "${ext[@]}" $(pkg-config --cflags prshm-nspr) "$file" \
       -L"$prefix/lib" -Wl,-Bstatic -lprshm-nspr -Wl,-Bdynamic $(pkg-config --libs nspr) -pthread
     bound "$work/$out" && run "$work/$out" prshm
     out=pc-$lang-$((n += 1))
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     $compile "$out" "${ext[@]}" $(pkg-config --cflags prshm-nspr) "$file" $(pkg-config --libs nspr) \
       -L"$prefix/lib" -Wl,-Bstatic -lprshm-nspr -Wl,-Bdynamic -pthread
     bound "$work/$out" && run "$work/$out" prshm
-    readelf -d "$work/$out" | grep -q "libprshm-nspr" && fail "$out: not static"
+    grep -q "libprshm-nspr" <<<"$(readelf -d "$work/$out")" && fail "$out: not static"
     echo "  ok ($lang): libprshm-nspr.a before and after NSPR's libraries"
   done
   echo "pkg-config: $n builds, every one bound to prshm-nspr, with NSPR's error state"
@@ -309,14 +317,16 @@ mode_cmake() {
 mode_preload() {
   local lang lib=$prefix/lib/libprshm-nspr.so.0
   cp "$prog" "$work/program.cpp"
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   cc_c nspr-only-c "$prog" $(pkg-config --cflags --libs nspr)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   cc_cxx nspr-only-cxx "$work/program.cpp" $(pkg-config --cflags --libs nspr)
   for lang in c cxx; do
     local bin=$work/nspr-only-$lang
-    nm -u "$bin" | grep -q " PR_OpenSharedMemory$" || fail "$bin does not call NSPR's names"
-    nm -u "$bin" | grep -q "prshm" && fail "$bin knows prshm"
+    local undef
+    undef=$(nm -u "$bin")
+    grep -q " PR_OpenSharedMemory$" <<<"$undef" || fail "$bin does not call NSPR's names"
+    grep -q "prshm" <<<"$undef" && fail "$bin knows prshm"
     run "$bin" nspr
     echo "  ok ($lang): run plainly, it gets NSPR's shared memory (a key file at the path)"
     run "$bin" prshm LD_PRELOAD="$lib"
@@ -325,26 +335,25 @@ mode_preload() {
 }
 
 mode_mixing() {
-  local inc
   printf '#include <prshm.h>\n#include <nspr.h>\nint main(void) { return 0; }\n' >"$work/prshm_first.c"
   printf '#include <nspr.h>\n#include <prshm_ext.h>\nint main(void) { return 0; }\n' >"$work/nspr_first.c"
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "standalone prshm.h, then nspr.h" "pkg-config --cflags --libs prshm-nspr" \
     cc -c -o "$work/x.o" "$work/prshm_first.c" $(pkg-config --cflags prshm nspr)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "nspr.h, then the standalone prshm_ext.h" "pkg-config --cflags --libs prshm-nspr" \
     cc -c -o "$work/x.o" "$work/nspr_first.c" $(pkg-config --cflags nspr prshm)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "the standalone's flags and the companion's" "needs only prshm-nspr" \
     cc -c -o "$work/x.o" "$work/prshm_first.c" $(pkg-config --cflags prshm prshm-nspr)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "companion headers, standalone library" "prshm_nspr_PR_OpenSharedMemory" \
     cc -o "$work/x" -DWITH_PRSHM_EXT "$prog" $(pkg-config --cflags prshm-nspr) -L"$prefix/lib" -lprshm \
     $(pkg-config --libs nspr)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "companion headers, libnspr4 only" "prshm_nspr_PR_OpenSharedMemory" \
     cc -o "$work/x" "$prog" $(pkg-config --cflags prshm-nspr) $(pkg-config --libs nspr)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   expect_failure "standalone headers, libprshm-nspr" "prshm_PR_OpenSharedMemory" \
     cc -o "$work/x" -DWITHOUT_NSPR "$prog" $(pkg-config --cflags prshm) -L"$prefix/lib" -lprshm-nspr
 }
@@ -354,21 +363,21 @@ mode_standalone() {
   cp "$prog" "$work/program.cpp"
   for libs in "prshm" "prshm nspr" "nspr prshm"; do
     # --no-as-needed: libnspr4 really is in the process, its PR_GetError too.
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     cc_c sa-c-$((n += 1)) -DWITHOUT_NSPR -DWITH_PRSHM_EXT "$prog" $(pkg-config --cflags prshm) \
       -Wl,--no-as-needed $(pkg-config --libs $libs)
     run "$work/sa-c-$n" prshm
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     cc_cxx sa-cxx-$n -DWITHOUT_NSPR -DWITH_PRSHM_EXT "$work/program.cpp" $(pkg-config --cflags prshm) \
       -Wl,--no-as-needed $(pkg-config --libs $libs)
     run "$work/sa-cxx-$n" prshm
     echo "  ok (c, c++): standalone, \$(pkg-config --libs $libs)"
   done
   # The base types and macros: the same types and values as NSPR's own.
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   cc -std=c11 "${CWARN[@]}" -o "$work/macros-prshm" "$src/tests/nspr/base_macros.c" \
     $(pkg-config --cflags --libs prshm) -Wl,-rpath,"$prefix/lib"
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086
   cc -std=c11 "${CWARN[@]}" -o "$work/macros-nspr" "$src/tests/nspr/base_macros.c" \
     $(pkg-config --cflags --libs nspr)
   "$work/macros-prshm" >"$work/macros-prshm.txt"
