@@ -49,10 +49,13 @@
 /*
  * prshm's extensions (prshm_ext.h), by the part of the name after
  * "prshm_": X(get_size) stands for prshm_get_size. Both builds have them.
+ * A name listed here before its function exists costs nothing: renaming a
+ * function no one declares has no effect.
  */
 #define PRSHM_EXTENSION_FUNCTIONS(X)                                              \
-  X(version) X(backend_name) X(get_size) X(native_name) X(list_open) X(list_next) \
-  X(list_close) X(stat) X(remove_orphan)
+  X(version) X(backend_name) X(get_size) X(native_name) X(open_native)            \
+  X(namespace) X(list_open) X(list_next) X(list_close) X(stat) X(stat_native)     \
+  X(remove_orphan)
 /* clang-format on */
 
 /*
