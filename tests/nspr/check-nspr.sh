@@ -292,16 +292,24 @@ mode_makefile() {
         echo "  ok ($lang): -include, -I $iorder, -l $lorder"
       done
     done
-    # Without -include, prshm-nspr's directory must come first, and the
-    # program must include prshm.h or prshm_ext.h; then -l order is free.
-    for lorder in ours-first nspr-first; do
-      local libs out=mk-$lang-$((n += 1))
-      libs="$lib_ours $lib_nspr"
-      [ $lorder = nspr-first ] && libs="$lib_nspr $lib_ours"
-      # shellcheck disable=SC2086
-      $compile "$out" -DWITH_PRSHM_EXT $inc_ours $inc_nspr "$file" $libs
-      bound "$work/$out" && run "$work/$out" prshm
-      echo "  ok ($lang): no -include, prshm-nspr's -I first, -l $lorder"
+    # Without -include, a file that includes prshm_ext.h (which only
+    # prshm-nspr has) is bound by it, before or after nspr.h, in any order
+    # of -I and -l flags.
+    for iorder in ours-first nspr-first; do
+      for lorder in ours-first nspr-first; do
+        for where in after before; do
+          local incs libs hdr="" out=mk-$lang-$((n += 1))
+          incs="$inc_ours $inc_nspr"
+          [ $iorder = nspr-first ] && incs="$inc_nspr $inc_ours"
+          libs="$lib_ours $lib_nspr"
+          [ $lorder = nspr-first ] && libs="$lib_nspr $lib_ours"
+          [ $where = before ] && hdr=-DPRSHM_HEADER_FIRST
+          # shellcheck disable=SC2086
+          $compile "$out" -DWITH_PRSHM_EXT $hdr $incs "$file" $libs
+          bound "$work/$out" && run "$work/$out" prshm
+          echo "  ok ($lang): no -include, prshm_ext.h $where nspr.h, -I $iorder, -l $lorder"
+        done
+      done
     done
   done
   echo "Makefile lines: $((n + 1)) builds, every one bound to prshm-nspr"
@@ -367,6 +375,19 @@ mode_mixing() {
   # shellcheck disable=SC2046,SC2086
   expect_failure "standalone headers, libprshm-nspr" "prshm_PR_OpenSharedMemory" \
     cc -o "$work/x" -DWITHOUT_NSPR "$prog" $(pkg-config --cflags prshm) -L"$prefix/lib" -lprshm-nspr
+  # What the -include is for (the README says so): without it, a file that
+  # includes only nspr.h reads NSPR's own prshm.h (nspr.h takes it from its
+  # own directory, whatever the -I order) and calls the plain names, which
+  # the -l order would then resolve. No header of prshm's is read, so no
+  # check can stop it; the -include in every documented build line binds it.
+  local undef
+  cc -c -o "$work/x.o" -D_POSIX_C_SOURCE=200809L "$prog" -I"$prefix/include/prshm-nspr" \
+    -I"$prefix/include/nspr"
+  undef=$(nm -u "$work/x.o")
+  if ! grep -q " PR_OpenSharedMemory$" <<<"$undef" || grep -q prshm_nspr_ <<<"$undef"; then
+    fail "nspr.h alone, no -include: expected the plain names"
+  fi
+  echo "  as documented: nspr.h alone without the -include calls NSPR's plain names"
 }
 
 mode_standalone() {
