@@ -336,20 +336,28 @@ mode_cmake() {
 mode_preload() {
   local lang lib=$prefix/lib/libprshm-nspr.so.0
   cp "$prog" "$work/program.cpp"
+  # Built as for NSPR alone: NSPR's headers and libraries, nothing of
+  # prshm's (not even a run path into its prefix).
   # shellcheck disable=SC2046,SC2086
-  cc_c nspr-only-c "$prog" $(pkg-config --cflags --libs nspr)
+  cc -std=c11 "${CWARN[@]}" -D_POSIX_C_SOURCE=200809L -o "$work/nspr-only-c" "$prog" \
+    $(pkg-config --cflags --libs nspr)
   # shellcheck disable=SC2046,SC2086
-  cc_cxx nspr-only-cxx "$work/program.cpp" $(pkg-config --cflags --libs nspr)
+  c++ "${CWARN[@]}" -o "$work/nspr-only-cxx" "$work/program.cpp" $(pkg-config --cflags --libs nspr)
   for lang in c cxx; do
     local bin=$work/nspr-only-$lang
     local undef
     undef=$(nm -u "$bin")
     grep -q " PR_OpenSharedMemory$" <<<"$undef" || fail "$bin does not call NSPR's names"
     grep -q "prshm" <<<"$undef" && fail "$bin knows prshm"
+    grep -q "prshm" <<<"$(readelf -d "$bin")" && fail "$bin knows prshm's prefix"
     run "$bin" nspr
     echo "  ok ($lang): run plainly, it gets NSPR's shared memory (a key file at the path)"
     run "$bin" prshm LD_PRELOAD="$lib"
-    echo "  ok ($lang): LD_PRELOAD=libprshm-nspr.so.0 gives it prshm's, errors through NSPR's PR_GetError()"
+    echo "  ok ($lang): LD_PRELOAD=$lib gives it prshm's, errors through NSPR's PR_GetError()"
+    # The line the README gives, the library found by the loader's search
+    # (as when installed in /usr/local/lib).
+    run "$bin" prshm LD_LIBRARY_PATH="$prefix/lib" LD_PRELOAD=libprshm-nspr.so.0
+    echo "  ok ($lang): LD_PRELOAD=libprshm-nspr.so.0 (found through the library path) too"
   done
 }
 
