@@ -176,9 +176,9 @@ CHILD(write_answer) {
   if (PR_OpenSharedMemory(argv[0], 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600) != NULL ||
       PR_GetError() != PR_FILE_EXISTS_ERROR || PR_GetOSError() != EEXIST)
     return 3;
-  return PR_DetachSharedMemory(shm, p) == PR_SUCCESS && PR_CloseSharedMemory(shm) == PR_SUCCESS
-             ? 0
-             : 4;
+  if (PR_DetachSharedMemory(shm, p) != PR_SUCCESS || PR_CloseSharedMemory(shm) != PR_SUCCESS)
+    return 4;
+  return 0;
 }
 
 TEST(second_process_shares) {
