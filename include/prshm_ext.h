@@ -6,8 +6,8 @@
  * stays source-compatible with NSPR. Errors are reported as in prshm.h,
  * through PR_GetError() and PR_GetOSError().
  */
-#ifndef prshm_ext_h___
-#define prshm_ext_h___
+#ifndef PRSHM_PRSHM_EXT_H
+#define PRSHM_PRSHM_EXT_H
 
 #include "prshm.h"
 
@@ -374,4 +374,4 @@ NSPR_API(PRStatus) prshm_remove_orphan(const prshm_seginfo *info);
 
 PR_END_EXTERN_C
 
-#endif /* prshm_ext_h___ */
+#endif /* PRSHM_PRSHM_EXT_H */
