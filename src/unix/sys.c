@@ -6,10 +6,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "sys.h"
 
 /* open(2) is variadic; the table wants a fixed signature. */
-static int sys_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
+PRSHM__HOT static int sys_open(const char *path, int flags, mode_t mode) {
+  return open(path, flags, mode);
+}
 
 #define SYS_DEFAULTS                                                                          \
   {                                                                                           \

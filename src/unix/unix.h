@@ -13,13 +13,15 @@
 
 /* The namespace as PRSHM_DIR sets it; read once per process. */
 typedef struct prshm__unix_ns {
+  /* The small fields come first, so that an open or a create, which reads
+   * them all, touches one page of memory for them and not two. */
   PRErrorCode error;  /* nonzero: PRSHM_DIR is unusable; every call fails so */
   PRBool has_dir;     /* PRSHM_DIR is set: segments are files in dir */
-  char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
   PRBool huge;        /* the file system is hugetlbfs: a file's size must be
                          a multiple of `page` to be set by truncation */
   PRSize page;        /* the file system's page: what a mapping's length is
                          rounded up to (the huge page size on hugetlbfs) */
+  char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
 } prshm__unix_ns;
 
 /* The namespace; never changes after the first call. */
@@ -107,5 +109,6 @@ PRStatus prshm__unix_close(prshm__seg *seg);
 
 /* Sleeps `ms` milliseconds (for the bounded waits). */
 void prshm__unix_pause(long ms);
+
 
 #endif /* PRSHM_UNIX_H */
