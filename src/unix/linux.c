@@ -14,7 +14,10 @@
  * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
  * mode and its reserved memory, and only then linked under its name;
  * linkat() fails if the name exists, so two creators never both win. A
- * process that dies before the link leaves nothing at all. On file systems
+ * process that dies before the link leaves nothing at all. The link is by
+ * the descriptor (AT_EMPTY_PATH), or, before Linux 6.10 for a process
+ * without CAP_DAC_READ_SEARCH, through /proc/self/fd (proc_link.c, which
+ * keeps a descriptor of that directory per process). On file systems
  * without O_TMPFILE, or without /proc when linking by descriptor needs it,
  * the file is made under a hidden temporary name instead and renamed to
  * its name without replacing one (renameat2's RENAME_NOREPLACE), so that
@@ -113,16 +116,17 @@ PRSHM__HOT int prshm__sys_reserve(int fd, off_t offset, off_t length) {
 /* Links an O_TMPFILE descriptor at path. 0, or -1 with errno; ENOENT from
  * both ways means this system can do neither (no privilege, no /proc). */
 PRSHM__HOT static int linux_link_fd(int fd, const char *path) {
-  char proc[64];
-
   if (atomic_load(&linux_link_how) == LINK_EMPTY_PATH) {
     if (prshm__sys.linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
     if (errno != ENOENT) return -1;
-    /* Linking by descriptor needs CAP_DAC_READ_SEARCH on older kernels. */
+    /* Linking by descriptor needs CAP_DAC_READ_SEARCH before Linux 6.10. */
     atomic_store(&linux_link_how, LINK_PROC_FD);
   }
-  (void)snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  return prshm__sys.linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+  return prshm__linux_link_proc(fd, path);
+}
+
+void prshm__linux_link_route(PRBool proc) {
+  atomic_store(&linux_link_how, proc ? LINK_PROC_FD : LINK_EMPTY_PATH);
 }
 
 /* The result of one attempt at creating. */

@@ -110,5 +110,20 @@ PRStatus prshm__unix_close(prshm__seg *seg);
 /* Sleeps `ms` milliseconds (for the bounded waits). */
 void prshm__unix_pause(long ms);
 
+/* Linux backend only (proc_link.c): links the unnamed file of descriptor
+ * fd at `path` through /proc/self/fd, as linkat(AT_SYMLINK_FOLLOW) of
+ * "/proc/self/fd/FD" does, walking only "FD" from a descriptor of that
+ * directory this process opened once. 0, or -1 with errno. */
+int prshm__linux_link_proc(int fd, const char *path);
+
+/* Bytes that hold "/proc/self/fd/" and any descriptor's number. */
+#define PRSHM__PROC_ENTRY_SIZE 64
+
+/* Linux backend only (linux.c), for the benchmark and the tests: with
+ * `proc` true, new segments are linked through /proc/self/fd from now on,
+ * as they are on kernels before 6.10 for a process without
+ * CAP_DAC_READ_SEARCH once AT_EMPTY_PATH has failed there; with `proc`
+ * false, by AT_EMPTY_PATH again. Not while another thread creates. */
+void prshm__linux_link_route(PRBool proc);
 
 #endif /* PRSHM_UNIX_H */
