@@ -354,6 +354,7 @@ static int bench_measure_all(bench_run *run, const char *argv0) {
   bench_csv_head(run);
   if (bench_all(run, &ran) != 0) goto out;
   bench_report_versus(run);
+  bench_report_targets(run);
   rv = 0;
 out:
   bench_peer_stop(run);

@@ -25,9 +25,11 @@
 /* A buffer of this size holds any segment name the harness makes. */
 #define BENCH_NAME_SIZE 64
 /* The most libraries one binary lists. */
-#define BENCH_MAX_LIBS 8
+#define BENCH_MAX_LIBS 12
 /* The most participants of a run: this binary's libraries and the peer's. */
-#define BENCH_MAX_PARTS 12
+#define BENCH_MAX_PARTS 16
+/* The most targets and floors (work.c's table). */
+#define BENCH_MAX_TARGETS 12
 /* The most workloads (work.c's table). */
 #define BENCH_MAX_WORKLOADS 12
 /* No such participant. */
@@ -56,10 +58,21 @@ typedef struct bench_workload {
   int create;       /* 1: create, use, delete; 0: open an existing segment */
   int touch;        /* 1: write one byte in every page after attaching */
   size_t size;      /* the segment's size in bytes */
-  double target;    /* the project's ceiling for prshm's ratio to raw, or 0 */
   const char *ref;  /* the reference library's name: "raw" or "anon" */
   unsigned role;    /* the BENCH_ROLE_* bit a library needs to take part */
 } bench_workload;
+
+/* A ratio the project publishes between two participants of this process
+ * in one workload, taken batch by batch: a target of the project (a
+ * ceiling), or what a floor shows. */
+typedef struct bench_target {
+  const char *workload; /* the workload's name */
+  size_t size;          /* and its size */
+  const char *lib;      /* the participant measured */
+  const char *ref;      /* the participant it is measured against */
+  double ceiling;       /* the project's ceiling for the ratio, or 0: reported only */
+  const char *what;     /* what the ratio tells, for the table */
+} bench_target;
 
 /* The quartiles of a set of measurements. */
 typedef struct bench_summary {
@@ -98,6 +111,7 @@ typedef struct bench_run {
   size_t subject;                                    /* prshm's index in parts, or BENCH_NONE */
   FILE *csv;                                         /* the CSV file, or NULL */
   bench_vs vs[BENCH_MAX_WORKLOADS][BENCH_MAX_PARTS]; /* the versus table */
+  bench_vs targets[BENCH_MAX_TARGETS];               /* the targets' ratios, by index */
 } bench_run;
 
 /* One result (a CSV row, a table row). */
@@ -123,6 +137,9 @@ extern volatile sig_atomic_t bench_stopped;
 /* ---- work.c ---- */
 
 size_t bench_nworkloads(void);
+/* The targets and floors, and target `index` of them. */
+size_t bench_ntargets(void);
+const bench_target *bench_target_get(size_t index);
 /* Workload `index` as this run measures it (--quick shrinks first touch). */
 void bench_workload_get(const bench_opts *o, size_t index, bench_workload *w);
 /* Whether the system has room for `w` with nlibs libraries taking part; if
@@ -202,5 +219,7 @@ int bench_report_workload(bench_run *run, size_t wi, const int *take, const doub
                           size_t stride, size_t done, size_t iters);
 /* The table of the subject against each participant, over every workload. */
 void bench_report_versus(const bench_run *run);
+/* The targets and floors measured, each against its ceiling. */
+void bench_report_targets(const bench_run *run);
 
 #endif /* PRSHM_BENCH_HARNESS_H */

@@ -36,11 +36,14 @@ if(NOT err STREQUAL "")
   message(FATAL_ERROR "prshm_bench --quick wrote to stderr")
 endif()
 
-# prshm's row in every workload, its live row, the versus table, the end.
+# prshm's row in every workload, its live row, the versus table, the
+# targets (each with its ceiling), the end.
 set(rows "open +4 KiB +prshm" "open\\+touch +4 KiB +prshm" "open +64 MiB +prshm"
          "open\\+touch +64 MiB +prshm" "create +4 KiB +prshm" "create\\+touch +4 KiB +prshm"
          "create +64 MiB +prshm" "create\\+touch +64 MiB +prshm" "first-touch +16 MiB +prshm"
          "first-touch +16 MiB +anon" "\nprshm +[0-9]+ +[0-9]+" "\nprshm against each library"
+         "\nTargets and floors" "\nopen +4 KiB +prshm / raw +[0-9.]+ \\([0-9.]+-[0-9.]+\\) +1\\.05 "
+         "\ncreate\\+touch +4 KiB +prshm / raw +[0-9.]+ \\([0-9.]+-[0-9.]+\\) +1\\.20 "
          "bench: done, 10 measurements complete")
 # Every library the run lists: a create row (anon: first touch), a live row.
 if(NOT out MATCHES "\nlibraries:([^\n]*)")
@@ -51,10 +54,18 @@ string(REPLACE " " ";" libs "${libs}")
 foreach(lib ${libs})
   if(lib MATCHES "^anon")
     list(APPEND rows "\nfirst-touch +16 MiB +${lib} ")
+  elseif(lib MATCHES "^(floor|floor-proc|prshm-proc)$")
+    # The floors of creation and prshm's route before Linux 6.10 take part
+    # in the create workloads only, each with its row in the targets.
+    list(APPEND rows "\ncreate +4 KiB +${lib} +[0-9]+ " "\ncreate +4 KiB +${lib} / ")
   else()
     list(APPEND rows "\ncreate +4 KiB +${lib} +[0-9]+ " "\n${lib} +[0-9]+ +[0-9]+")
   endif()
 endforeach()
+list(FIND libs floor floor_index)
+if(floor_index GREATER -1)
+  list(APPEND rows "\ncreate +4 KiB +prshm / floor +[0-9.]+ \\([0-9.]+-[0-9.]+\\) +1\\.05 ")
+endif()
 foreach(row ${rows})
   if(NOT out MATCHES "${row}")
     message(FATAL_ERROR "prshm_bench --quick printed no row matching '${row}'")
