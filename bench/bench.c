@@ -69,6 +69,8 @@ static void bench_usage(FILE *f) {
       "  --no-peer        run no peer\n"
       "  --exercise LIB   run --iters iterations (default 100) of the selected workloads\n"
       "                   for library LIB only, untimed: for counting system calls\n"
+      "  --clock CLOCK    what times a batch: cpu (default: this thread's CPU time, which\n"
+      "                   leaves out the time other processes hold the CPU) or wall\n"
       "See bench/README.md for what each workload measures and how to read the tables.\n",
       f);
 }
@@ -151,6 +153,12 @@ static int bench_option(const char *opt, const char *value, bench_opts *o) {
     o->peer_path = value;
   } else if (strcmp(opt, "--exercise") == 0) {
     o->exercise = value;
+  } else if (strcmp(opt, "--clock") == 0) {
+    if (strcmp(value, "cpu") != 0 && strcmp(value, "wall") != 0) {
+      fprintf(stderr, "bench: --clock takes cpu or wall, not '%s'\n", value);
+      return -1;
+    }
+    o->wall_clock = strcmp(value, "wall") == 0;
   } else {
     fprintf(stderr, "bench: unknown option %s\n", opt);
     return -1;
@@ -436,6 +444,7 @@ int bench_main(int argc, char **argv, const bench_lib *const *libs, size_t nlibs
     return 2;
   }
   opts.peer_name = peer;
+  bench_batch_wall_clock = opts.wall_clock;
   memset(&run, 0, sizeof run);
   run.opts = &opts;
   bench_catch_signals();

@@ -50,6 +50,7 @@ typedef struct bench_opts {
   const char *peer_name; /* the default peer binary's file name, or NULL */
   const char *exercise;  /* --exercise: run this library's iterations, untimed */
   int serve;             /* --serve: be a peer process (peer.c) */
+  int wall_clock;        /* --clock wall: time batches by the wall clock, not CPU time */
 } bench_opts;
 
 /* One workload: a sequence of a library's operations on one segment. */
@@ -134,6 +135,10 @@ typedef struct bench_row {
 /* Set by SIGINT and SIGTERM: stop measuring, clean up, exit 130. */
 extern volatile sig_atomic_t bench_stopped;
 
+/* The clock that times batches (--clock): the CPU time of this thread by
+ * default, CLOCK_MONOTONIC with --clock wall. Set once, before any batch. */
+extern int bench_batch_wall_clock;
+
 /* ---- work.c ---- */
 
 size_t bench_nworkloads(void);
@@ -147,6 +152,8 @@ void bench_workload_get(const bench_opts *o, size_t index, bench_workload *w);
 int bench_workload_fits(const bench_workload *w, size_t nlibs, char *why, size_t whysize);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
+/* The batch clock's reading in nanoseconds (see bench_batch_wall_clock). */
+uint64_t bench_batch_ns(void);
 /* Writes the name of segment `index` of the series `tag` for `lib`. */
 void bench_name(char *buf, const bench_lib *lib, const char *tag, size_t index);
 /* Reports that `op` on `name` failed in `lib`; returns -1. */

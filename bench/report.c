@@ -197,10 +197,11 @@ void bench_header(const bench_run *run) {
       "  create        create it (exclusive), attach, detach, close, delete\n"
       "  +touch        the same, writing one byte in every page after attaching\n"
       "  first-touch   create+touch of a fresh segment, against fresh anonymous memory\n"
-      "Libraries alternate batch by batch; a batch times K iterations. median ns: per\n"
-      "iteration, over the batches; ratio: the median of the per-batch ratios lib / vs,\n"
+      "Libraries alternate batch by batch; a batch times K iterations by %s. median ns:\n"
+      "per iteration, over the batches; ratio: the median of the per-batch ratios lib / vs,\n"
       "vs being the reference timed beside it in the same process; pair IQR: their 25th-75th\n"
-      "percentile. The project's targets, each beside its ceiling, come at the end.\n\n");
+      "percentile. The project's targets, each beside its ceiling, come at the end.\n\n",
+      run->opts->wall_clock ? "the wall clock" : "the thread's CPU time");
   printf("%-12s %-7s %-10s %11s %-9s %7s  %-15s %s\n", "workload", "size", "library", "median ns",
          "vs", "ratio", "pair IQR", "batches x K");
   fflush(stdout);
@@ -217,6 +218,7 @@ void bench_csv_head(const bench_run *run) {
   fprintf(run->csv, "# prshm benchmark\n# cpu: %s\n# cpus: %ld\n# ram_gib: %.1f\n# system: %s\n",
           m.cpu, m.cpus, m.ram_gib, m.system);
   fprintf(run->csv, "# date: %s\n# thp: %s\n# shmmni: %ld\n", m.date, m.thp, m.shmmni);
+  fprintf(run->csv, "# clock: %s\n", run->opts->wall_clock ? "wall" : "cpu");
   bench_print_load(run->csv, "# load: ", "at the start");
   for (p = 0; p < run->nparts; p++)
     fprintf(run->csv, "# library: %s: %s\n", run->parts[p].name, run->parts[p].describe);
