@@ -92,6 +92,9 @@ extern const bench_lib bench_lib_boost;      /* Boost.Interprocess (lib_boost.cp
 extern const bench_lib bench_lib_nspr;       /* NSPR itself, loaded at run time (lib_nspr.c) */
 extern const bench_lib bench_lib_floor;      /* creation's promises by hand (lib_floor.c, Linux) */
 extern const bench_lib bench_lib_floor_proc; /* the same through /proc/self/fd/N */
+extern const bench_lib bench_lib_mode_step;    /* the raw create + fchmod (lib_floor.c) */
+extern const bench_lib bench_lib_reserve_step; /* the raw create reserving (lib_floor.c) */
+extern const bench_lib bench_lib_atomic_step;  /* the raw create made atomic (lib_floor.c) */
 extern const bench_lib bench_lib_prshm_proc; /* prshm as before Linux 6.10 (lib_prshm_proc.c) */
 
 /* The System V segments this system has left for one library (kernel.shmmni
@@ -104,7 +107,7 @@ size_t bench_sysv_room(char *why, size_t whysize);
  * workload for every library (and for a peer binary's, see peer.c), prints
  * the tables and returns the process's exit code: 0 when every measurement
  * completed, 1 when an operation failed, 2 for bad options, 130 when
- * interrupted. libs starts with bench_lib_raw; nlibs is 2 to 12. `peer` is
+ * interrupted. libs starts with bench_lib_raw; nlibs is 2 to 16. `peer` is
  * the file name of the peer binary that runs beside this one by default,
  * looked for in this program's directory (NULL: none).
  */

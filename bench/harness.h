@@ -25,11 +25,11 @@
 /* A buffer of this size holds any segment name the harness makes. */
 #define BENCH_NAME_SIZE 64
 /* The most libraries one binary lists. */
-#define BENCH_MAX_LIBS 12
+#define BENCH_MAX_LIBS 16
 /* The most participants of a run: this binary's libraries and the peer's. */
-#define BENCH_MAX_PARTS 16
+#define BENCH_MAX_PARTS 20
 /* The most targets and floors (work.c's table). */
-#define BENCH_MAX_TARGETS 12
+#define BENCH_MAX_TARGETS 20
 /* The most workloads (work.c's table). */
 #define BENCH_MAX_WORKLOADS 12
 /* No such participant. */

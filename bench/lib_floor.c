@@ -19,6 +19,14 @@
  * CAP_DAC_READ_SEARCH must do before 6.10 (Debian 12's 6.1), and what prshm
  * did there until it kept a descriptor of /proc/self/fd.
  *
+ * The steps between the raw calls and the floor each add one promise to
+ * the raw create (shm_open(O_CREAT|O_EXCL), ftruncate), so that the table
+ * of targets gives each promise's cost in the same run:
+ *   mode-step     + fchmod                    the exact mode
+ *   reserve-step  fallocate, not ftruncate    the memory reserved
+ *   atomic-step   open(dir, O_TMPFILE), ftruncate, linkat(AT_EMPTY_PATH)
+ *                                             named only once complete
+ *
  * A floor reserves a segment in one fallocate() whatever its size. prshm
  * reserves 1 MiB and more in steps of 64 MiB, each after checking the room
  * left in the file system and the memory cgroup, so that a container's
@@ -55,6 +63,18 @@ static int floor_fail(void) {
 static const char *floor_describe(void) {
   return "by hand: open(O_TMPFILE), fchmod, fallocate, linkat(AT_EMPTY_PATH); "
          "prshm's calls at creation, nothing else";
+}
+
+static const char *mode_step_describe(void) {
+  return "raw create + fchmod: the exact mode alone";
+}
+
+static const char *reserve_step_describe(void) {
+  return "raw create with fallocate instead of ftruncate: the reservation alone";
+}
+
+static const char *atomic_step_describe(void) {
+  return "open(O_TMPFILE), ftruncate, linkat(AT_EMPTY_PATH): atomic creation alone";
 }
 
 static const char *floor_proc_describe(void) {
@@ -108,6 +128,55 @@ static int floor_create_with(const char *name, size_t size, int by_proc, bench_s
 
 static int floor_create(const char *name, size_t size, bench_seg *seg) {
   return floor_create_with(name, size, 0, seg);
+}
+
+/* The raw create with one promise added: the exact mode (fchmod) or the
+ * reservation (fallocate for ftruncate). */
+static int step_create_raw(const char *name, size_t size, int mode, int reserve,
+                           bench_seg *seg) {
+  char path[FLOOR_PATH_SIZE];
+  int fd;
+
+  if (floor_path(name, path) != 0) return -1;
+  fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return floor_fail();
+  if ((mode && fchmod(fd, 0600) != 0) ||
+      (reserve ? fallocate(fd, 0, 0, (off_t)size) : ftruncate(fd, (off_t)size)) != 0) {
+    (void)floor_fail();
+    (void)close(fd);
+    (void)unlink(path);
+    return -1;
+  }
+  seg->id = fd;
+  seg->size = size;
+  return 0;
+}
+
+static int mode_step_create(const char *name, size_t size, bench_seg *seg) {
+  return step_create_raw(name, size, 1, 0, seg);
+}
+
+static int reserve_step_create(const char *name, size_t size, bench_seg *seg) {
+  return step_create_raw(name, size, 0, 1, seg);
+}
+
+/* Atomic creation alone: unnamed, sized, then named; no fchmod, no
+ * reservation. */
+static int atomic_step_create(const char *name, size_t size, bench_seg *seg) {
+  char path[FLOOR_PATH_SIZE];
+  int fd;
+
+  if (floor_path(name, path) != 0) return -1;
+  fd = open(FLOOR_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return floor_fail();
+  if (ftruncate(fd, (off_t)size) != 0 || linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) != 0) {
+    (void)floor_fail();
+    (void)close(fd);
+    return -1;
+  }
+  seg->id = fd;
+  seg->size = size;
+  return 0;
 }
 
 static int floor_proc_create(const char *name, size_t size, bench_seg *seg) {
@@ -176,6 +245,45 @@ const bench_lib bench_lib_floor_proc = {
     .describe = floor_proc_describe,
     .roles = BENCH_ROLE_CREATE,
     .create = floor_proc_create,
+    .open = floor_open,
+    .attach = floor_attach,
+    .detach = floor_detach,
+    .close = floor_close,
+    .remove = floor_remove,
+    .error = floor_error,
+};
+
+const bench_lib bench_lib_mode_step = {
+    .name = "mode-step",
+    .describe = mode_step_describe,
+    .roles = BENCH_ROLE_CREATE,
+    .create = mode_step_create,
+    .open = floor_open,
+    .attach = floor_attach,
+    .detach = floor_detach,
+    .close = floor_close,
+    .remove = floor_remove,
+    .error = floor_error,
+};
+
+const bench_lib bench_lib_reserve_step = {
+    .name = "reserve-step",
+    .describe = reserve_step_describe,
+    .roles = BENCH_ROLE_CREATE,
+    .create = reserve_step_create,
+    .open = floor_open,
+    .attach = floor_attach,
+    .detach = floor_detach,
+    .close = floor_close,
+    .remove = floor_remove,
+    .error = floor_error,
+};
+
+const bench_lib bench_lib_atomic_step = {
+    .name = "atomic-step",
+    .describe = atomic_step_describe,
+    .roles = BENCH_ROLE_CREATE,
+    .create = atomic_step_create,
     .open = floor_open,
     .attach = floor_attach,
     .detach = floor_detach,

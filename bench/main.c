@@ -7,8 +7,8 @@
  * A peer whose development package the build did not find is left out
  * (bench/CMakeLists.txt says so at configure time). NSPR, whose symbols
  * clash with prshm's, is loaded at run time (lib_nspr.c). The floors of
- * creation (lib_floor.c) and prshm's route before Linux 6.10
- * (lib_prshm_proc.c) take part in the create workloads only.
+ * creation and their steps (lib_floor.c) and prshm's route before Linux
+ * 6.10 (lib_prshm_proc.c) take part in the create workloads only.
  */
 #include "bench.h"
 
@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
       &bench_lib_nspr,
 #endif
 #ifdef BENCH_HAVE_FLOOR
-      &bench_lib_floor,
+      &bench_lib_mode_step,   &bench_lib_reserve_step, &bench_lib_atomic_step, &bench_lib_floor,
 #endif
 #ifdef BENCH_HAVE_PRSHM_PROC
       &bench_lib_prshm_proc,

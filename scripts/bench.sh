@@ -84,8 +84,8 @@ if [ "$mode" = syscalls ]; then
     echo "|---|---|---|"
     for lib in $libs; do
       [ "$lib" = anon ] && continue
-      # The floors and prshm's route before Linux 6.10 only create.
-      case "$lib" in floor* | prshm-proc) open_calls=- ;; *) open_calls=$(per_op "$bin/prshm_bench" "$lib" open 4K) ;; esac
+      # The floors, their steps and prshm's route before Linux 6.10 only create.
+      case "$lib" in floor* | *-step | prshm-proc) open_calls=- ;; *) open_calls=$(per_op "$bin/prshm_bench" "$lib" open 4K) ;; esac
       echo "| $lib | $open_calls | $(per_op "$bin/prshm_bench" "$lib" create 4K) |"
     done
   } | tee "$out/syscalls.md"

@@ -54,8 +54,8 @@ string(REPLACE " " ";" libs "${libs}")
 foreach(lib ${libs})
   if(lib MATCHES "^anon")
     list(APPEND rows "\nfirst-touch +16 MiB +${lib} ")
-  elseif(lib MATCHES "^(floor|floor-proc|prshm-proc)$")
-    # The floors of creation and prshm's route before Linux 6.10 take part
+  elseif(lib MATCHES "^(floor|floor-proc|prshm-proc|mode-step|reserve-step|atomic-step)$")
+    # The floors of creation, their steps and prshm's route before Linux 6.10 take part
     # in the create workloads only, each with its row in the targets.
     list(APPEND rows "\ncreate +4 KiB +${lib} +[0-9]+ " "\ncreate +4 KiB +${lib} / ")
   else()
