@@ -65,9 +65,7 @@ static const char *floor_describe(void) {
          "prshm's calls at creation, nothing else";
 }
 
-static const char *mode_step_describe(void) {
-  return "raw create + fchmod: the exact mode alone";
-}
+static const char *mode_step_describe(void) { return "raw create + fchmod: the exact mode alone"; }
 
 static const char *reserve_step_describe(void) {
   return "raw create with fallocate instead of ftruncate: the reservation alone";
@@ -132,8 +130,7 @@ static int floor_create(const char *name, size_t size, bench_seg *seg) {
 
 /* The raw create with one promise added: the exact mode (fchmod) or the
  * reservation (fallocate for ftruncate). */
-static int step_create_raw(const char *name, size_t size, int mode, int reserve,
-                           bench_seg *seg) {
+static int step_create_raw(const char *name, size_t size, int mode, int reserve, bench_seg *seg) {
   char path[FLOOR_PATH_SIZE];
   int fd;
 

@@ -14,7 +14,7 @@
 
 int main(int argc, char **argv) {
   static const bench_lib *const libs[] = {
-      &bench_lib_raw,        &bench_lib_anon, &bench_lib_prshm, &bench_lib_sysv,
+      &bench_lib_raw,        &bench_lib_anon,         &bench_lib_prshm,       &bench_lib_sysv,
 #ifdef BENCH_HAVE_APR
       &bench_lib_apr,
 #endif
@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
       &bench_lib_nspr,
 #endif
 #ifdef BENCH_HAVE_FLOOR
-      &bench_lib_mode_step,   &bench_lib_reserve_step, &bench_lib_atomic_step, &bench_lib_floor,
+      &bench_lib_mode_step,  &bench_lib_reserve_step, &bench_lib_atomic_step, &bench_lib_floor,
 #endif
 #ifdef BENCH_HAVE_PRSHM_PROC
       &bench_lib_prshm_proc,
