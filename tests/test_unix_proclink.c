@@ -12,7 +12,8 @@
  *
  * Map: the injector; the cached directory; fork() and _Fork() children
  * (a child must never link through its parent's table of descriptors);
- * the route's own calls failing; a program that closed the descriptor.
+ * the route's own calls failing; a program that closed the descriptor; a
+ * namespace in PRSHM_DIR, and the namespace and /proc mounted anew.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -387,3 +389,71 @@ CHILD(dir_fd_taken) {
 
 TEST(closed_dir_fd_walks_the_whole_path) { pl_in_child_arg("dir_fd_taken", "closed"); }
 TEST(reused_dir_fd_is_left_alone) { pl_in_child_arg("dir_fd_taken", "reused"); }
+
+/* ---- A namespace elsewhere, and file systems mounted anew ---- */
+
+/* The descriptor names /proc/<pid>/fd, nothing of the namespace: a
+ * namespace in PRSHM_DIR (a tmpfs of its own), a fresh tmpfs mounted over
+ * that directory after the descriptor was opened, and a fresh /proc
+ * mounted over /proc all leave it right. Each creation makes its file in
+ * the namespace mounted now and links that very file: pl_create() reads
+ * the text back by name; the segment made before the tmpfs was covered is
+ * no longer found. As root only, in a private copy of the mounts. */
+CHILD(remounted) {
+  static char dir[] = "/tmp/prshm-proclink-XXXXXX";
+  const char *a, *b, *c;
+  int code = 0;
+
+  (void)argc;
+  (void)argv;
+  if (mkdtemp(dir) == NULL) return 20;
+  if (t_private_mount("tmpfs", dir, 0, "mode=1777") != 0) {
+    (void)rmdir(dir);
+    return 77;
+  }
+  /* Before any prshm call reads it (t_name() deletes). */
+  CHECK_EQ(setenv(PRSHM_DIR_ENV, dir, 1), 0);
+  a = t_name("a");
+  b = t_name("b");
+  c = t_name("c");
+  pl_begin();
+  (void)pl_create(a, "in the first tmpfs", PR_FALSE);
+  CHECK_EQ(pl.dir_opens, 1);
+  CHECK_EQ(pl.by_dir, 1);
+  /* A new tmpfs over the namespace's directory. */
+  if (mount("prshm-test", dir, "tmpfs", 0, "mode=1777") != 0) code = 77;
+  if (code == 0) {
+    CHECK(PR_OpenSharedMemory(a, 0, 0, 0) == NULL);
+    CHECK_EQ(PR_GetError(), PR_FILE_NOT_FOUND_ERROR);
+    (void)pl_create(b, "in the second tmpfs", PR_FALSE);
+    CHECK_EQ(pl.dir_opens, 1);
+    CHECK_EQ(pl.by_dir, 2);
+    /* A new /proc over /proc: the descriptor still names this
+     * process's descriptors. */
+    if (mount("proc", "/proc", "proc", 0, NULL) != 0) code = 77;
+  }
+  if (code == 0) {
+    (void)pl_create(c, "after /proc was mounted again", PR_FALSE);
+    CHECK_EQ(pl.dir_opens, 1);
+    CHECK_EQ(pl.by_dir, 3);
+    CHECK_EQ(pl.by_path, 0);
+    CHECK_INT(pl_find_dir_fd(), >=, 0);
+    CHECK_OK(PR_DeleteSharedMemory(b));
+    CHECK_OK(PR_DeleteSharedMemory(c));
+    (void)umount2("/proc", MNT_DETACH);
+  }
+  (void)umount2(dir, MNT_DETACH);
+  (void)umount2(dir, MNT_DETACH);
+  (void)rmdir(dir);
+  return code;
+}
+
+TEST(namespace_and_proc_mounted_anew_keep_the_route_right) {
+  int code;
+
+  if (!pl_linux()) SKIP("the /proc/self/fd route is the Linux backend's");
+  if (geteuid() != 0) SKIP("needs root, to mount file systems in a private namespace");
+  code = t_wait(t_spawn("remounted", NULL));
+  if (code == 77) SKIP("this system will not mount a tmpfs or /proc in a private namespace");
+  CHECK_EQ(code, 0);
+}
