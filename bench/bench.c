@@ -4,15 +4,17 @@
  *
  * Method. The machines this runs on are shared and noisy, so no library is
  * ever timed alone: each workload runs in many short batches of K
- * iterations, each batch timed by two CLOCK_MONOTONIC reads, and the
+ * iterations, each batch timed by two reads of the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID, which leaves out the time other processes
+ * hold the CPU; CLOCK_MONOTONIC with --clock wall), and the
  * libraries take turns batch by batch (the order rotated at every batch,
  * so none always runs right after another), those of the peer process
  * included (peer.c). A slow spell of the machine then hits neighbouring
  * batches of every library alike. A library's time is the median over its
- * batches of the time per iteration; its ratio is that median over its
- * reference's, timed in the same process; the spread is the quartiles of
- * the per-batch ratios (report.c). Speed is never asserted here: the
- * tables report, people judge.
+ * batches of the time per iteration; its ratio is the median of its
+ * per-batch ratios to its reference, timed beside it in the same process;
+ * the spread is the quartiles of those per-batch ratios (report.c).
+ * Speed is never asserted here: the tables report, people judge.
  *
  * Sections: options; one workload; the modes (measure, exercise, serve);
  * bench_main.
