@@ -6,10 +6,13 @@
  * down to this route, for good).
  *
  * Walking "/proc/self/fd/N" at every creation looks up four components,
- * "self" a symbolic link among them, where AT_EMPTY_PATH looks up none:
- * measured, the 4 KiB create cycle took 1.62 times the raw calls' time
- * that way, against 1.45 by AT_EMPTY_PATH. So the directory /proc/self/fd
- * is opened once, and only N is looked up in it.
+ * "self" a symbolic link among them, where AT_EMPTY_PATH looks up none.
+ * So the directory /proc/self/fd is opened once, and only N is looked up
+ * in it. Measured by the benchmark (three runs, 4 KiB create cycle over
+ * the raw calls): the calls by hand walking the whole path 1.59, by
+ * AT_EMPTY_PATH 1.45; prshm on this route 1.58, on AT_EMPTY_PATH 1.47.
+ * The shorter walk saves about 2 % of the cycle, as much as prshm's own
+ * work costs; the rest is the kernel's work on this route.
  *
  * That descriptor names the table of descriptors of the process that
  * opened it. A child made by fork() inherits it, and through it would link
