@@ -45,7 +45,8 @@ case "$variant" in
     ;;
   tsan)
     run_build build-tsan -DCMAKE_BUILD_TYPE=Debug -DPRSHM_TSAN=ON
-    TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$jobs" -LE nosan
+    TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
+      -LE 'nosan|notsan'
     ;;
   valgrind)
     run_build build-valgrind -DCMAKE_BUILD_TYPE=Debug
