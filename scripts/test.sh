@@ -44,12 +44,13 @@ case "$variant" in
       ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE nosan
     ;;
   tsan)
-    run_build build-tsan -DCMAKE_BUILD_TYPE=Debug -DPRSHM_TSAN=ON
+    run_build build-tsan -DCMAKE_BUILD_TYPE=Debug -DPRSHM_TSAN=ON -DPRSHM_TEST_TIMEOUT=300
     TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
       -LE 'nosan|notsan'
     ;;
   valgrind)
-    run_build build-valgrind -DCMAKE_BUILD_TYPE=Debug
+    # Every case runs many times slower under memcheck: a longer timeout.
+    run_build build-valgrind -DCMAKE_BUILD_TYPE=Debug -DPRSHM_TEST_TIMEOUT=900
     # Each test, and every child process it starts, under memcheck; any
     # error or definite leak makes valgrind exit 99 and the test fail.
     ctest --test-dir build-valgrind --output-on-failure -j"$jobs" -LE novalgrind \
