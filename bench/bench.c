@@ -4,15 +4,17 @@
  *
  * Method. The machines this runs on are shared and noisy, so no library is
  * ever timed alone: each workload runs in many short batches of K
- * iterations, each batch timed by two CLOCK_MONOTONIC reads, and the
+ * iterations, each batch timed by two reads of the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID, which leaves out the time other processes
+ * hold the CPU; CLOCK_MONOTONIC with --clock wall), and the
  * libraries take turns batch by batch (the order rotated at every batch,
  * so none always runs right after another), those of the peer process
  * included (peer.c). A slow spell of the machine then hits neighbouring
  * batches of every library alike. A library's time is the median over its
- * batches of the time per iteration; its ratio is that median over its
- * reference's, timed in the same process; the spread is the quartiles of
- * the per-batch ratios (report.c). Speed is never asserted here: the
- * tables report, people judge.
+ * batches of the time per iteration; its ratio is the median of its
+ * per-batch ratios to its reference, timed beside it in the same process;
+ * the spread is the quartiles of those per-batch ratios (report.c).
+ * Speed is never asserted here: the tables report, people judge.
  *
  * Sections: options; one workload; the modes (measure, exercise, serve);
  * bench_main.
@@ -69,6 +71,8 @@ static void bench_usage(FILE *f) {
       "  --no-peer        run no peer\n"
       "  --exercise LIB   run --iters iterations (default 100) of the selected workloads\n"
       "                   for library LIB only, untimed: for counting system calls\n"
+      "  --clock CLOCK    what times a batch: cpu (default: this thread's CPU time, which\n"
+      "                   leaves out the time other processes hold the CPU) or wall\n"
       "See bench/README.md for what each workload measures and how to read the tables.\n",
       f);
 }
@@ -151,6 +155,12 @@ static int bench_option(const char *opt, const char *value, bench_opts *o) {
     o->peer_path = value;
   } else if (strcmp(opt, "--exercise") == 0) {
     o->exercise = value;
+  } else if (strcmp(opt, "--clock") == 0) {
+    if (strcmp(value, "cpu") != 0 && strcmp(value, "wall") != 0) {
+      fprintf(stderr, "bench: --clock takes cpu or wall, not '%s'\n", value);
+      return -1;
+    }
+    o->wall_clock = strcmp(value, "wall") == 0;
   } else {
     fprintf(stderr, "bench: unknown option %s\n", opt);
     return -1;
@@ -354,6 +364,7 @@ static int bench_measure_all(bench_run *run, const char *argv0) {
   bench_csv_head(run);
   if (bench_all(run, &ran) != 0) goto out;
   bench_report_versus(run);
+  bench_report_targets(run);
   rv = 0;
 out:
   bench_peer_stop(run);
@@ -435,6 +446,7 @@ int bench_main(int argc, char **argv, const bench_lib *const *libs, size_t nlibs
     return 2;
   }
   opts.peer_name = peer;
+  bench_batch_wall_clock = opts.wall_clock;
   memset(&run, 0, sizeof run);
   run.opts = &opts;
   bench_catch_signals();

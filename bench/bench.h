@@ -83,13 +83,19 @@ typedef struct bench_lib {
 
 /* The libraries this project ships tables for. Each peer's table exists
  * only in a build that found the peer's development package. */
-extern const bench_lib bench_lib_raw;   /* POSIX shm_open and mmap (lib_raw.c) */
-extern const bench_lib bench_lib_anon;  /* anonymous memory, the floor of first touch */
-extern const bench_lib bench_lib_sysv;  /* System V shmget and shmat (lib_sysv.c) */
-extern const bench_lib bench_lib_prshm; /* prshm (lib_prshm.c) */
-extern const bench_lib bench_lib_apr;   /* APR's apr_shm_* (lib_apr.c) */
-extern const bench_lib bench_lib_boost; /* Boost.Interprocess (lib_boost.cpp) */
-extern const bench_lib bench_lib_nspr;  /* NSPR itself (lib_nspr.c, its own binary) */
+extern const bench_lib bench_lib_raw;        /* POSIX shm_open and mmap (lib_raw.c) */
+extern const bench_lib bench_lib_anon;       /* anonymous memory, the floor of first touch */
+extern const bench_lib bench_lib_sysv;       /* System V shmget and shmat (lib_sysv.c) */
+extern const bench_lib bench_lib_prshm;      /* prshm (lib_prshm.c) */
+extern const bench_lib bench_lib_apr;        /* APR's apr_shm_* (lib_apr.c) */
+extern const bench_lib bench_lib_boost;      /* Boost.Interprocess (lib_boost.cpp) */
+extern const bench_lib bench_lib_nspr;       /* NSPR itself, loaded at run time (lib_nspr.c) */
+extern const bench_lib bench_lib_floor;      /* creation's promises by hand (lib_floor.c, Linux) */
+extern const bench_lib bench_lib_floor_proc; /* the same through /proc/self/fd/N */
+extern const bench_lib bench_lib_mode_step;    /* the raw create + fchmod (lib_floor.c) */
+extern const bench_lib bench_lib_reserve_step; /* the raw create reserving (lib_floor.c) */
+extern const bench_lib bench_lib_atomic_step;  /* the raw create made atomic (lib_floor.c) */
+extern const bench_lib bench_lib_prshm_proc; /* prshm as before Linux 6.10 (lib_prshm_proc.c) */
 
 /* The System V segments this system has left for one library (kernel.shmmni
  * less those in use and a margin), saying so in `why`: the capacity of the
@@ -101,7 +107,7 @@ size_t bench_sysv_room(char *why, size_t whysize);
  * workload for every library (and for a peer binary's, see peer.c), prints
  * the tables and returns the process's exit code: 0 when every measurement
  * completed, 1 when an operation failed, 2 for bad options, 130 when
- * interrupted. libs starts with bench_lib_raw; nlibs is 2 to 8. `peer` is
+ * interrupted. libs starts with bench_lib_raw; nlibs is 2 to 16. `peer` is
  * the file name of the peer binary that runs beside this one by default,
  * looked for in this program's directory (NULL: none).
  */

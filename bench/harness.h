@@ -25,9 +25,11 @@
 /* A buffer of this size holds any segment name the harness makes. */
 #define BENCH_NAME_SIZE 64
 /* The most libraries one binary lists. */
-#define BENCH_MAX_LIBS 8
+#define BENCH_MAX_LIBS 16
 /* The most participants of a run: this binary's libraries and the peer's. */
-#define BENCH_MAX_PARTS 12
+#define BENCH_MAX_PARTS 20
+/* The most targets and floors (work.c's table). */
+#define BENCH_MAX_TARGETS 20
 /* The most workloads (work.c's table). */
 #define BENCH_MAX_WORKLOADS 12
 /* No such participant. */
@@ -48,6 +50,7 @@ typedef struct bench_opts {
   const char *peer_name; /* the default peer binary's file name, or NULL */
   const char *exercise;  /* --exercise: run this library's iterations, untimed */
   int serve;             /* --serve: be a peer process (peer.c) */
+  int wall_clock;        /* --clock wall: time batches by the wall clock, not CPU time */
 } bench_opts;
 
 /* One workload: a sequence of a library's operations on one segment. */
@@ -56,10 +59,21 @@ typedef struct bench_workload {
   int create;       /* 1: create, use, delete; 0: open an existing segment */
   int touch;        /* 1: write one byte in every page after attaching */
   size_t size;      /* the segment's size in bytes */
-  double target;    /* the project's ceiling for prshm's ratio to raw, or 0 */
   const char *ref;  /* the reference library's name: "raw" or "anon" */
   unsigned role;    /* the BENCH_ROLE_* bit a library needs to take part */
 } bench_workload;
+
+/* A ratio the project publishes between two participants of this process
+ * in one workload, taken batch by batch: a target of the project (a
+ * ceiling), or what a floor shows. */
+typedef struct bench_target {
+  const char *workload; /* the workload's name */
+  size_t size;          /* and its size */
+  const char *lib;      /* the participant measured */
+  const char *ref;      /* the participant it is measured against */
+  double ceiling;       /* the project's ceiling for the ratio, or 0: reported only */
+  const char *what;     /* what the ratio tells, for the table */
+} bench_target;
 
 /* The quartiles of a set of measurements. */
 typedef struct bench_summary {
@@ -98,6 +112,7 @@ typedef struct bench_run {
   size_t subject;                                    /* prshm's index in parts, or BENCH_NONE */
   FILE *csv;                                         /* the CSV file, or NULL */
   bench_vs vs[BENCH_MAX_WORKLOADS][BENCH_MAX_PARTS]; /* the versus table */
+  bench_vs targets[BENCH_MAX_TARGETS];               /* the targets' ratios, by index */
 } bench_run;
 
 /* One result (a CSV row, a table row). */
@@ -120,9 +135,16 @@ typedef struct bench_row {
 /* Set by SIGINT and SIGTERM: stop measuring, clean up, exit 130. */
 extern volatile sig_atomic_t bench_stopped;
 
+/* The clock that times batches (--clock): the CPU time of this thread by
+ * default, CLOCK_MONOTONIC with --clock wall. Set once, before any batch. */
+extern int bench_batch_wall_clock;
+
 /* ---- work.c ---- */
 
 size_t bench_nworkloads(void);
+/* The targets and floors, and target `index` of them. */
+size_t bench_ntargets(void);
+const bench_target *bench_target_get(size_t index);
 /* Workload `index` as this run measures it (--quick shrinks first touch). */
 void bench_workload_get(const bench_opts *o, size_t index, bench_workload *w);
 /* Whether the system has room for `w` with nlibs libraries taking part; if
@@ -130,6 +152,8 @@ void bench_workload_get(const bench_opts *o, size_t index, bench_workload *w);
 int bench_workload_fits(const bench_workload *w, size_t nlibs, char *why, size_t whysize);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
+/* The batch clock's reading in nanoseconds (see bench_batch_wall_clock). */
+uint64_t bench_batch_ns(void);
 /* Writes the name of segment `index` of the series `tag` for `lib`. */
 void bench_name(char *buf, const bench_lib *lib, const char *tag, size_t index);
 /* Reports that `op` on `name` failed in `lib`; returns -1. */
@@ -202,5 +226,7 @@ int bench_report_workload(bench_run *run, size_t wi, const int *take, const doub
                           size_t stride, size_t done, size_t iters);
 /* The table of the subject against each participant, over every workload. */
 void bench_report_versus(const bench_run *run);
+/* The targets and floors measured, each against its ceiling. */
+void bench_report_targets(const bench_run *run);
 
 #endif /* PRSHM_BENCH_HARNESS_H */

@@ -84,12 +84,18 @@ static int peer_cloexec(int fd) {
 }
 
 /* Starts `path --serve` with its standard input and output on pipes. */
-static int peer_spawn(bench_peer *pr, int quick) {
-  char serve[] = "--serve", quick_opt[] = "--quick";
-  char *argv[4] = {pr->path, serve, quick ? quick_opt : NULL, NULL};
+static int peer_spawn(bench_peer *pr, const bench_opts *o) {
+  char serve[] = "--serve", quick_opt[] = "--quick", clock_opt[] = "--clock", wall[] = "wall";
+  char *argv[6] = {pr->path, serve, NULL, NULL, NULL, NULL};
+  int n = 2;
   posix_spawn_file_actions_t fa;
   int in[2] = {-1, -1}, out[2] = {-1, -1}, rv = -1, err = 0;
 
+  if (o->quick) argv[n++] = quick_opt;
+  if (o->wall_clock) {
+    argv[n++] = clock_opt;
+    argv[n++] = wall;
+  }
   if (pipe(in) != 0 || pipe(out) != 0) goto fail;
   if (peer_cloexec(in[0]) || peer_cloexec(in[1]) || peer_cloexec(out[0]) || peer_cloexec(out[1]))
     goto fail;
@@ -225,7 +231,7 @@ int bench_peer_start(bench_run *run, const char *argv0) {
            peer_default_path(argv0, o->peer_name, pr->path, sizeof pr->path) != 0)
     return 0;
   (void)snprintf(pr->tag, sizeof pr->tag, "peer");
-  if (peer_spawn(pr, o->quick) != 0) return -1;
+  if (peer_spawn(pr, o) != 0) return -1;
   if (peer_hello(run, pr) != 0) {
     fprintf(stderr, "bench: the peer %s did not start as a peer\n", pr->path);
     bench_peer_stop(run);

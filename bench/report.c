@@ -15,7 +15,7 @@
  * was steady.
  *
  * Sections: statistics; the machine; the header; the CSV; a workload's
- * table; the versus table.
+ * table; the versus table; the targets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -197,13 +197,13 @@ void bench_header(const bench_run *run) {
       "  create        create it (exclusive), attach, detach, close, delete\n"
       "  +touch        the same, writing one byte in every page after attaching\n"
       "  first-touch   create+touch of a fresh segment, against fresh anonymous memory\n"
-      "Libraries alternate batch by batch; a batch times K iterations. median ns: per\n"
-      "iteration, over the batches; ratio: the median of the per-batch ratios lib / vs,\n"
+      "Libraries alternate batch by batch; a batch times K iterations by %s. median ns:\n"
+      "per iteration, over the batches; ratio: the median of the per-batch ratios lib / vs,\n"
       "vs being the reference timed beside it in the same process; pair IQR: their 25th-75th\n"
-      "percentile; verdict: prshm's ratio against the project's target ('~': target inside\n"
-      "the IQR).\n\n");
-  printf("%-12s %-7s %-10s %11s %-9s %7s  %-15s %6s  %-8s %s\n", "workload", "size", "library",
-         "median ns", "vs", "ratio", "pair IQR", "target", "verdict", "batches x K");
+      "percentile. The project's targets, each beside its ceiling, come at the end.\n\n",
+      run->opts->wall_clock ? "the wall clock" : "the thread's CPU time");
+  printf("%-12s %-7s %-10s %11s %-9s %7s  %-15s %s\n", "workload", "size", "library", "median ns",
+         "vs", "ratio", "pair IQR", "batches x K");
   fflush(stdout);
 }
 
@@ -218,6 +218,7 @@ void bench_csv_head(const bench_run *run) {
   fprintf(run->csv, "# prshm benchmark\n# cpu: %s\n# cpus: %ld\n# ram_gib: %.1f\n# system: %s\n",
           m.cpu, m.cpus, m.ram_gib, m.system);
   fprintf(run->csv, "# date: %s\n# thp: %s\n# shmmni: %ld\n", m.date, m.thp, m.shmmni);
+  fprintf(run->csv, "# clock: %s\n", run->opts->wall_clock ? "wall" : "cpu");
   bench_print_load(run->csv, "# load: ", "at the start");
   for (p = 0; p < run->nparts; p++)
     fprintf(run->csv, "# library: %s: %s\n", run->parts[p].name, run->parts[p].describe);
@@ -247,20 +248,34 @@ void bench_csv_row(const bench_run *run, const bench_row *r) {
 
 /* ---- A workload's table ---- */
 
-static const char *report_verdict(double ratio, const bench_summary *pairs, double target) {
-  int undecided = pairs->p25 <= target && target <= pairs->p75;
+/* "within" or "over" the ceiling; '~' when the ceiling lies inside the
+ * interquartile range, where another run may fall on its other side. */
+static const char *report_verdict(const bench_summary *pairs, double ceiling) {
+  int undecided = pairs->p25 <= ceiling && ceiling <= pairs->p75;
 
-  if (target <= 0) return "-";
-  if (ratio <= target) return undecided ? "within~" : "within";
+  if (ceiling <= 0) return "-";
+  if (pairs->p50 <= ceiling) return undecided ? "within~" : "within";
   return undecided ? "over~" : "over";
 }
 
+/* "1.031 (1.012-1.049)", or "-". */
+static void report_cell(const bench_summary *pairs, char *buf, size_t size) {
+  char ratio[16], lo[16], hi[16];
+
+  if (pairs == NULL) {
+    (void)snprintf(buf, size, "-");
+    return;
+  }
+  bench_ratio_text(pairs->p50, ratio, sizeof ratio);
+  bench_ratio_text(pairs->p25, lo, sizeof lo);
+  bench_ratio_text(pairs->p75, hi, sizeof hi);
+  (void)snprintf(buf, size, "%s (%s-%s)", ratio, lo, hi);
+}
+
 static void report_print_row(const bench_row *r) {
-  char size[32], target[16], ratio[32], lo[32], hi[32], iqr[64];
-  const char *verdict = "-";
+  char size[32], ratio[32], lo[32], hi[32], iqr[64];
 
   bench_size_text(r->size, size, sizeof size);
-  (void)snprintf(target, sizeof target, "-");
   (void)snprintf(ratio, sizeof ratio, "-");
   (void)snprintf(iqr, sizeof iqr, "-");
   if (r->pairs != NULL) {
@@ -268,14 +283,9 @@ static void report_print_row(const bench_row *r) {
     bench_ratio_text(r->pairs->p25, lo, sizeof lo);
     bench_ratio_text(r->pairs->p75, hi, sizeof hi);
     (void)snprintf(iqr, sizeof iqr, "%s-%s", lo, hi);
-    if (r->target > 0) {
-      (void)snprintf(target, sizeof target, "%.2f", r->target);
-      verdict = report_verdict(r->pairs->p50, r->pairs, r->target);
-    }
   }
-  printf("%-12s %-7s %-10s %11.0f %-9s %7s  %-15s %6s  %-8s %zux%zu\n", r->workload, size, r->lib,
-         r->ns.p50, r->ref[0] != '\0' ? r->ref : "-", ratio, iqr, target, verdict, r->samples,
-         r->iters);
+  printf("%-12s %-7s %-10s %11.0f %-9s %7s  %-15s %zux%zu\n", r->workload, size, r->lib, r->ns.p50,
+         r->ref[0] != '\0' ? r->ref : "-", ratio, iqr, r->samples, r->iters);
 }
 
 /* What one workload's report works with. */
@@ -315,7 +325,6 @@ static void report_part(bench_run *run, const bench_workload *w, report_work *rw
     row.ref = run->parts[r].name;
     row.ratio = rw->ratio[p] = row.ns.p50 / ref_ns.p50;
     row.pairs = &pairs;
-    if (p == run->subject) row.target = w->target;
   }
   report_print_row(&row);
   bench_csv_row(run, &row);
@@ -344,6 +353,47 @@ static void report_vs(bench_run *run, const bench_workload *w, size_t wi, report
   bench_csv_row(run, &row);
 }
 
+/* The participant of this process named `name` that took part, or
+ * BENCH_NONE. */
+static size_t report_local_part(const bench_run *run, const int *take, const char *name) {
+  size_t p;
+
+  for (p = 0; p < run->nparts; p++)
+    if (take[p] && run->parts[p].peer == NULL && strcmp(run->parts[p].name, name) == 0) return p;
+  return BENCH_NONE;
+}
+
+/* The targets of workload w whose two participants took part:
+ * run->targets[] and a CSV row each. Both share this process's reference,
+ * so the quotient of their normalised batches is that of their times. */
+static void report_targets_of(bench_run *run, const bench_workload *w, const int *take,
+                              report_work *rw) {
+  double *quot = rw->scratch + rw->done;
+  size_t t, a, r, b;
+
+  for (t = 0; t < bench_ntargets(); t++) {
+    const bench_target *tg = bench_target_get(t);
+    bench_vs *vs = &run->targets[t];
+    bench_row row = {.table = "target", .workload = w->name, .size = w->size, .point = ""};
+    if (strcmp(tg->workload, w->name) != 0 || tg->size != w->size) continue;
+    a = report_local_part(run, take, tg->lib);
+    r = report_local_part(run, take, tg->ref);
+    if (a == BENCH_NONE || r == BENCH_NONE) continue;
+    for (b = 0; b < rw->done; b++)
+      quot[b] = rw->norm[a * rw->done + b] / rw->norm[r * rw->done + b];
+    bench_summarize(quot, rw->done, rw->scratch, &vs->pair);
+    vs->ratio = rw->ratio[a] / rw->ratio[r];
+    vs->valid = 1;
+    row.lib = tg->lib;
+    row.ref = tg->ref;
+    row.samples = rw->done;
+    row.ratio = vs->ratio;
+    row.pairs = &vs->pair;
+    row.target = tg->ceiling;
+    bench_csv_row(run, &row);
+  }
+}
+
 int bench_report_workload(bench_run *run, size_t wi, const int *take, const double *ns,
                           size_t stride, size_t done, size_t iters) {
   report_work rw = {ns, stride, done, NULL, NULL, NULL};
@@ -366,6 +416,7 @@ int bench_report_workload(bench_run *run, size_t wi, const int *take, const doub
   if (run->subject != BENCH_NONE && take[run->subject])
     for (p = 0; p < run->nparts; p++)
       if (take[p] && p != run->subject && !run->parts[p].shadow) report_vs(run, &w, wi, &rw, p);
+  report_targets_of(run, &w, take, &rw);
   fflush(stdout);
   free(rw.norm);
   return 0;
@@ -414,6 +465,35 @@ void bench_report_versus(const bench_run *run) {
       printf(" %-21s", cell);
     }
     printf("\n");
+  }
+  fflush(stdout);
+}
+
+/* ---- The targets ---- */
+
+void bench_report_targets(const bench_run *run) {
+  size_t t;
+  int shown = 0;
+
+  for (t = 0; t < bench_ntargets(); t++) {
+    const bench_target *tg = bench_target_get(t);
+    const bench_vs *vs = &run->targets[t];
+    char size[32], pair[40], cell[64], ceiling[16];
+    if (!vs->valid) continue;
+    if (!shown)
+      printf(
+          "\nTargets and floors: one participant's time over another's, batch by batch (median,\n"
+          "interquartile range), beside the project's ceiling where it sets one.\n"
+          "%-12s %-7s %-24s %-21s %-7s %-8s %s\n",
+          "workload", "size", "ratio", "value (IQR)", "ceiling", "verdict", "what it tells");
+    shown = 1;
+    bench_size_text(tg->size, size, sizeof size);
+    (void)snprintf(pair, sizeof pair, "%s / %s", tg->lib, tg->ref);
+    report_cell(&vs->pair, cell, sizeof cell);
+    (void)snprintf(ceiling, sizeof ceiling, "-");
+    if (tg->ceiling > 0) (void)snprintf(ceiling, sizeof ceiling, "%.2f", tg->ceiling);
+    printf("%-12s %-7s %-24s %-21s %-7s %-8s %s\n", tg->workload, size, pair, cell, ceiling,
+           report_verdict(&vs->pair, tg->ceiling), tg->what);
   }
   fflush(stdout);
 }

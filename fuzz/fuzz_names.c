@@ -14,6 +14,9 @@
  *   - decoding a readable key gives the resolved name back, a hashed key is
  *     recognised as one, and anything the decoder accepts encodes back to
  *     exactly itself;
+ *   - the one-pass key of a resolved name (prshm__name_encode_resolved)
+ *     is the key of resolving then encoding, and is taken for every
+ *     resolved name short enough;
  *   - injectivity over the inputs seen: a bounded table of recent
  *     (key, resolved name) pairs, kept across inputs, never holds one key
  *     for two different names.
@@ -167,6 +170,24 @@ static void fn_check_raw_key(const char *raw) {
   }
 }
 
+/* The one-pass key of the caller's name, where it takes one, is the key
+ * of resolving then encoding; and it takes every resolved name short
+ * enough (6 + 3 bytes a byte). */
+static void fn_check_one_pass(const char *name, const char *r, size_t limit) {
+  char fast[PRSHM__KEY_SIZE], slow[PRSHM__KEY_SIZE];
+  size_t n = prshm__name_encode_resolved(name, limit, fast);
+
+  if (n == 0) {
+    if (strcmp(name, r) == 0 && strcmp(r, "/") != 0 &&
+        PRSHM__KEY_PREFIX_LEN + 3 * strlen(r) <= limit)
+      fn_fail("one pass refused a resolved name", name, r);
+    return;
+  }
+  if (strcmp(name, r) != 0) fn_fail("one pass took a name to resolve", name, r);
+  if (n != prshm__name_encode(r, limit, slow) || strcmp(fast, slow) != 0)
+    fn_fail("one pass gave another key", fast, slow);
+}
+
 /* Encodes r under `limit` and checks the key against every rule. */
 static void fn_check_encode(const char *r, size_t limit) {
   char key[PRSHM__KEY_SIZE];
@@ -212,5 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fn_check_encode(resolved, limit);
   fn_check_encode(resolved, FN_LIMIT_LINUX);
   fn_check_encode(resolved, FN_LIMIT_POSIX);
+  fn_check_one_pass(name, resolved, limit);
+  fn_check_one_pass(resolved, resolved, limit);
   return 0;
 }

@@ -8,13 +8,17 @@
 #   scripts/bench.sh                  the full run (a few minutes): table, CSV, charts
 #   scripts/bench.sh --quick          a few batches: checks that it runs
 #   scripts/bench.sh --only open      any option of prshm_bench (see --help)
+#   scripts/bench.sh --runs 3         three separate runs, and how each ratio spread
+#                                     across them (spread.md, scripts/bench-spread.sh)
 #   scripts/bench.sh --syscalls       system calls per operation of each library
-#   scripts/bench.sh --reference      the full run, written to docs/bench/ as the
-#                                     committed reference (reference.csv, .txt, PNGs)
+#   scripts/bench.sh --reference      three full runs, written to docs/bench/ as the
+#                                     committed reference (reference-N.csv, .txt,
+#                                     spread.md, and the charts of the first run)
 #
 # Results land in build-bench/results/ (--out DIR to choose): bench.txt (the
 # tables), bench.csv, and the charts of scripts/plot-bench.sh when gnuplot
-# is installed; --syscalls writes syscalls.md there.
+# is installed (with --runs: bench-N.txt, bench-N.csv, spread.md, the charts
+# of run 1); --syscalls writes syscalls.md there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build bench
@@ -22,15 +26,21 @@ jobs=$(nproc 2>/dev/null || echo 2)
 out=build-bench/results
 base=bench
 mode=run
+runs=
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
     --syscalls) mode=syscalls; shift ;;
-    --reference) out=docs/bench; base=reference; shift ;;
+    --reference) out=docs/bench; base=reference; runs=${runs:-3}; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
+case "${runs:-1}" in
+  [1-9] | [1-9][0-9]) ;;
+  *) echo "bench.sh: --runs needs a count from 1 to 99, not '$runs'" >&2; exit 2 ;;
+esac
 
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPRSHM_WERROR=ON -DPRSHM_BENCH=ON \
   -DPRSHM_TESTS=OFF -DPRSHM_EXAMPLES=OFF -DPRSHM_TOOLS=OFF | grep 'prshm bench' || true
@@ -74,31 +84,48 @@ if [ "$mode" = syscalls ]; then
     echo "|---|---|---|"
     for lib in $libs; do
       [ "$lib" = anon ] && continue
-      echo "| $lib | $(per_op "$bin/prshm_bench" "$lib" open 4K) | $(per_op "$bin/prshm_bench" "$lib" create 4K) |"
+      # The floors, their steps and prshm's route before Linux 6.10 only create.
+      case "$lib" in floor* | *-step | prshm-proc) open_calls=- ;; *) open_calls=$(per_op "$bin/prshm_bench" "$lib" open 4K) ;; esac
+      echo "| $lib | $open_calls | $(per_op "$bin/prshm_bench" "$lib" create 4K) |"
     done
-    if [ -x "$bin/prshm_bench_nspr" ]; then
-      echo "| nspr | $(per_op "$bin/prshm_bench_nspr" nspr open 4K) | $(per_op "$bin/prshm_bench_nspr" nspr create 4K) |"
-    fi
   } | tee "$out/syscalls.md"
   echo "bench.sh: system calls per operation (4 KiB; total: calls) in $out/syscalls.md"
   exit 0
 fi
 
-# ---- The run ----
-csv=(--csv "$out/$base.csv")
+# ---- The runs ----
+own_csv=1
 for arg in "${args[@]+"${args[@]}"}"; do
   case "$arg" in
-    --csv) csv=() ;;
+    --csv) own_csv=0 ;;
     --help | -h) exec "$bin/prshm_bench" --help ;;
   esac
 done
-rc=0
-"$bin/prshm_bench" "${csv[@]+"${csv[@]}"}" "${args[@]+"${args[@]}"}" | tee "$out/$base.txt" || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-if [ ${#csv[@]} -gt 0 ]; then
-  if command -v gnuplot >/dev/null; then
-    scripts/plot-bench.sh "$out/$base.csv" "$out"
-  else
-    echo "bench.sh: gnuplot is not installed: no charts"
-  fi
+if [ -z "$runs" ]; then
+  names=("$base")
+else
+  [ "$own_csv" -eq 1 ] || { echo "bench.sh: --runs writes its own CSVs; leave out --csv" >&2; exit 2; }
+  names=()
+  for i in $(seq 1 "$runs"); do names+=("$base-$i"); done
+fi
+# Each run is a process of its own, started afresh: what a rerun is.
+for name in "${names[@]}"; do
+  csv=()
+  [ "$own_csv" -eq 1 ] && csv=(--csv "$out/$name.csv")
+  [ ${#names[@]} -gt 1 ] && echo "bench.sh: run $name of ${#names[@]}"
+  rc=0
+  "$bin/prshm_bench" "${csv[@]+"${csv[@]}"}" "${args[@]+"${args[@]}"}" | tee "$out/$name.txt" || rc=$?
+  [ "$rc" -eq 0 ] || exit "$rc"
+done
+[ "$own_csv" -eq 1 ] || exit 0
+if [ ${#names[@]} -gt 1 ]; then
+  csvs=()
+  for name in "${names[@]}"; do csvs+=("$out/$name.csv"); done
+  scripts/bench-spread.sh "${csvs[@]}" >"$out/spread.md"
+  echo "bench.sh: each ratio across the ${#names[@]} runs in $out/spread.md"
+fi
+if command -v gnuplot >/dev/null; then
+  scripts/plot-bench.sh "$out/${names[0]}.csv" "$out"
+else
+  echo "bench.sh: gnuplot is not installed: no charts"
 fi

@@ -10,8 +10,15 @@
 #   live.png         cost of one more open+attach against the live segments
 #   first-touch.png  creating and writing every page of a fresh 1 GiB segment,
 #                    against fresh anonymous memory
+#   create.png       creating 4 KiB, step by step from the raw calls to prshm:
+#                    each promise's calls alone, the floor (all of them by
+#                    hand), prshm, and the route before Linux 6.10
 #   tables.md        the same figures as Markdown tables (no gnuplot needed),
-#                    as docs/benchmarks.md shows them
+#                    as docs/benchmarks.md shows them, and the targets
+#
+# The peers' charts and tables leave out the floors, their steps and
+# prshm's route before 6.10, which take part in creation only and have
+# their own chart and table.
 #
 # create at 64 MiB is left out of the ratio charts: prshm reserves the 64 MiB
 # there and the raw calls nothing (memory is reserved at creation: no SIGBUS), a ratio near a thousand that
@@ -30,9 +37,13 @@ load=$(meta load | sed 's/ (1, 5, 15 min).*//')
 machine="$(meta cpu) ($(meta cpus) CPUs, $(meta ram_gib) GiB), $(meta system)"
 caption="Measured on $machine, $(meta date), load average $load (1, 5, 15 min)"
 
-# The libraries compared (not the references, not a peer's copies of them).
-libs=$(awk -F, '$1 == "time" && $5 != "raw" && $5 != "anon" && $5 !~ /@/ && !seen[$5]++ {print $5}' "$csv")
+# The libraries compared (not the references, not a peer's copies of them,
+# not the participants of creation alone).
+alone='^(floor|floor-proc|prshm-proc|mode-step|reserve-step|atomic-step)$'
+libs=$(awk -F, -v alone="$alone" '$1 == "time" && $5 != "raw" && $5 != "anon" && $5 !~ /@/ && $5 !~ alone && !seen[$5]++ {print $5}' "$csv")
 [ -n "$libs" ] || { echo "plot-bench.sh: no results in $csv" >&2; exit 1; }
+# Whether a peer process ran copies of the references (the crossing column).
+crossing=$(awk -F, '$1 == "time" && $5 ~ /@/ && $5 !~ /^nspr/ {print "yes"; exit}' "$csv")
 
 # Each library keeps its colour in every chart.
 colour() {
@@ -55,10 +66,13 @@ function cell(r, lo, hi) { return r == "" ? "-" : fmt(r) " (" fmt(lo) "-" fmt(hi
   echo
   echo "Time of each library over the reference's in the same process (raw POSIX calls; for"
   echo "first-touch, anonymous memory): median of the per-batch ratios (interquartile range)."
-  echo "Below 1 is faster. The last column is the peer process's copy of the reference over"
-  echo "this process's: what crossing processes does to a ratio."
+  echo "Below 1 is faster."
+  if [ -n "$crossing" ]; then
+    echo "The last column is the peer process's copy of the reference over this process's:"
+    echo "what crossing processes does to a ratio."
+  fi
   echo
-  awk -F, -v libs="$libs" "$size_awk $cell_awk"'
+  awk -F, -v libs="$libs" -v crossing="$crossing" "$size_awk $cell_awk"'
     $1 == "time" {
       key = $2 " " size($3)
       if (!(key in seen)) { seen[key] = 1; keys[++n] = key }
@@ -68,20 +82,21 @@ function cell(r, lo, hi) { return r == "" ? "-" : fmt(r) " (" fmt(lo) "-" fmt(hi
     }
     END {
       nl = split(libs, L, "\n")
-      printf "| workload | reference time |"; for (j = 1; j <= nl; j++) printf " %s |", L[j]; print " crossing |"
-      printf "|---|---|"; for (j = 1; j <= nl; j++) printf "---|"; print "---|"
+      printf "| workload | reference time |"; for (j = 1; j <= nl; j++) printf " %s |", L[j]; print crossing ? " crossing |" : ""
+      printf "|---|---|"; for (j = 1; j <= nl; j++) printf "---|"; print crossing ? "---|" : ""
       for (i = 1; i <= n; i++) {
         k = keys[i]; printf "| %s | %s |", k, refns[k]
         for (j = 1; j <= nl; j++) printf " %s |", ((k, L[j]) in c) ? c[k, L[j]] : "-"
-        printf " %s |\n", (k in cross) ? cross[k] : "-"
+        if (crossing) printf " %s |", (k in cross) ? cross[k] : "-"
+        print ""
       }
     }' "$csv"
   echo
   echo "prshm against each library: prshm's ratio over the library's ratio, batch by batch"
   echo "(median, interquartile range). Below 1, prshm is faster."
   echo
-  awk -F, "$size_awk $cell_awk"'
-    $1 == "versus" {
+  awk -F, -v alone="$alone" "$size_awk $cell_awk"'
+    $1 == "versus" && $6 !~ alone {
       key = $2 " " size($3)
       if (!(key in seen)) { seen[key] = 1; keys[++n] = key }
       if (!($6 in isl)) { isl[$6] = 1; L[++nl] = $6 }
@@ -117,6 +132,15 @@ function cell(r, lo, hi) { return r == "" ? "-" : fmt(r) " (" fmt(lo) "-" fmt(hi
         for (j = 1; j <= 3; j++) if (P[j] <= most) printf " %s |", ((l, P[j]) in v) ? v[l, P[j]] : "-"
         printf " %s |\n", last[l] < most ? last[l] " segments: " v[l, last[l]] : "-"
       }
+    }' "$csv"
+  echo
+  echo "Creating, step by step, and the targets: one participant's time over another's, batch by"
+  echo "batch (median, interquartile range), beside the project's ceiling where it sets one."
+  echo
+  awk -F, "$size_awk $cell_awk"'
+    $1 == "target" {
+      if (!head++) { print "| workload | ratio | value | ceiling |"; print "|---|---|---|---|" }
+      printf "| %s %s | %s / %s | %s | %s |\n", $2, size($3), $5, $6, cell($12, $13, $14), $16 == "" ? "-" : $16
     }' "$csv"
 } >"$outdir/tables.md"
 
@@ -185,7 +209,7 @@ EOF
 
 # ---- versus.png ----
 libs_saved=$libs
-libs=$(awk -F, '$1 == "versus" && $6 != "anon" && !seen[$6]++ {print $6}' "$csv")
+libs=$(awk -F, -v alone="$alone" '$1 == "versus" && $6 != "anon" && $6 !~ alone && !seen[$6]++ {print $6}' "$csv")
 if [ -n "$libs" ]; then
   ratio_table versus >"$tmp/versus.dat"
   gnuplot <<EOF
@@ -258,4 +282,33 @@ plot '$tmp/first-touch.col' using 0:2:3:4:(0.55):6:xtic(1) with boxerrorbars lc 
      '' using 0:4:(sprintf('%.2fx', \$5)) with labels offset 0,1 notitle
 EOF
 fi
-echo "plot-bench.sh: in $outdir: $(cd "$outdir" && ls ratios.png versus.png live.png first-touch.png tables.md 2>/dev/null | tr '\n' ' ')"
+# ---- create.png ----
+# Creating 4 KiB, untouched and with its first page written: each
+# participant of creation over the raw calls, in the order of the steps.
+awk -F, '$1 == "time" && $2 ~ /^create/ && $3 == 4096 && $6 != "" {
+    r[$2, $5] = $12; lo[$2, $5] = $13; hi[$2, $5] = $14 }
+  END {
+    n = split("mode-step reserve-step atomic-step floor prshm floor-proc prshm-proc", P, " ")
+    for (i = 1; i <= n; i++) {
+      if (!(("create", P[i]) in r)) continue
+      printf "\"%s\"", P[i]
+      for (w = 1; w <= 2; w++) {
+        k = (w == 1 ? "create" : "create+touch") SUBSEP P[i]
+        if (k in r) printf " %s %s %s", r[k], lo[k], hi[k]; else printf " NaN NaN NaN"
+      }
+      printf "\n"
+    }
+  }' "$csv" >"$tmp/create.dat"
+if [ -s "$tmp/create.dat" ]; then
+  gnuplot <<EOF
+set terminal $terminal
+set output '$outdir/create.png'
+$(histogram_style "$(wc -l <"$tmp/create.dat")")
+set title "Creating 4 KiB, step by step: each participant's time over the raw calls' (1 = raw)\n{/*0.8 $caption}"
+set ylabel 'time / raw time (median; bar: interquartile range)'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#333333' dt 2
+plot '$tmp/create.dat' using 2:3:4:xtic(1) lc rgb '#7b3294' title 'create, untouched', \
+     '' using 5:6:7 lc rgb '#e69f00' title 'create, first page written'
+EOF
+fi
+echo "plot-bench.sh: in $outdir: $(cd "$outdir" && ls ratios.png versus.png live.png first-touch.png create.png tables.md 2>/dev/null | tr '\n' ' ')"

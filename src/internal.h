@@ -22,6 +22,28 @@
 
 #include "os.h" /* per-OS: locks and once-only initialisation */
 
+/* Marks a function of the paths a program takes at every open, attach,
+ * detach, close, create and delete. The compiler puts such functions
+ * together (GCC and clang: in .text.hot, which the linker gathers), so
+ * that those paths run in a few pages of code: where the kernel isolates
+ * its page tables without PCID, every system call empties the TLB, and
+ * each page touched after it costs a page-table walk (measured: see
+ * docs/benchmarks.md, "Where the open path's time goes"). */
+#if defined(__GNUC__)
+#define PRSHM__HOT __attribute__((hot))
+#else
+#define PRSHM__HOT
+#endif
+
+/* Marks a function off those paths that holds large buffers (a path of
+ * PATH_MAX bytes): never inlined into them, so that their calls run on a
+ * few pages of stack too, and kept apart from their code. */
+#if defined(__GNUC__)
+#define PRSHM__COLD __attribute__((cold, noinline))
+#else
+#define PRSHM__COLD
+#endif
+
 /* The longest name a caller may pass, in bytes (NSPR's own limit). */
 #define PRSHM__NAME_MAX 1023
 
@@ -101,6 +123,18 @@ long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t ou
  * at least 28 and below PRSHM__KEY_SIZE. Returns the key's length.
  */
 size_t prshm__name_encode(const char *resolved, size_t limit, char *out);
+
+/*
+ * The key of a name that resolving leaves as it is (absolute, without an
+ * empty, "." or ".." component or a trailing '/') and short enough that its
+ * readable form fits in `limit` bytes whatever its bytes are (6 + 3 times
+ * its length): written in one pass over the caller's name, with no copy,
+ * and equal to what prshm__name_resolve() then prshm__name_encode() give.
+ * Returns the key's length, or 0 for any other name (the root, a name to
+ * resolve, a longer one), for which the caller takes that longer way.
+ * `out` needs PRSHM__KEY_SIZE bytes, and `limit` is below that.
+ */
+size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out);
 
 /*
  * The inverse of prshm__name_encode for readable keys. Returns 1 and writes

@@ -137,6 +137,45 @@ size_t prshm__name_encode(const char *resolved, size_t limit, char *out) {
   return n != 0 ? n : name_encode_hashed(resolved, out);
 }
 
+/* Whether the component that starts at p (just after a '/') is one that
+ * resolving removes or changes: empty (a doubled or trailing '/'), "." or
+ * "..". */
+PRSHM__HOT static int name_component_resolves(const unsigned char *p) {
+  if (p[0] == '\0' || p[0] == '/') return 1;
+  if (p[0] != '.') return 0;
+  if (p[1] == '\0' || p[1] == '/') return 1;
+  return p[1] == '.' && (p[2] == '\0' || p[2] == '/');
+}
+
+PRSHM__HOT size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out) {
+  const unsigned char *p = (const unsigned char *)name;
+  char *o = out + PRSHM__KEY_PREFIX_LEN;
+
+  /* A byte takes at most three in the key, so a name this short always
+   * fits in its readable form, and the loop needs no bound checks. */
+  if (*p != '/' || PRSHM__KEY_PREFIX_LEN + 3 * strlen(name) > limit) return 0;
+  memcpy(out, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN);
+  /* p is at a '/' at the top of each turn: one component per turn. */
+  for (;;) {
+    if (name_component_resolves(++p)) return 0;
+    for (;; p++) {
+      if (name_plain(*p)) {
+        *o++ = (char)*p;
+      } else if (*p == '/') {
+        break;
+      } else if (*p == '\0') {
+        *o = '\0';
+        return (size_t)(o - out);
+      } else {
+        *o++ = '%';
+        *o++ = name_hex[*p >> 4];
+        *o++ = name_hex[*p & 15];
+      }
+    }
+    *o++ = NAME_SEPARATOR;
+  }
+}
+
 static int name_hex_value(char c) {
   const char *p = c != '\0' ? strchr(name_hex, c) : NULL;
   return p != NULL ? (int)(p - name_hex) : -1;

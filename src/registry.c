@@ -16,10 +16,15 @@
  * PR_INSUFFICIENT_RESOURCES_ERROR.
  *
  * One mutex, registry_lock, guards the slot table, every handle's reference
- * count and closed flag, and every handle's list of attached addresses. It
- * is held only for table work, never across a system call, so a slow mmap
- * in one thread does not stall the others. fork() takes it first, so a
- * child never inherits it locked by a thread the child does not have.
+ * count and closed flag, every handle's list of attached addresses and the
+ * spare handles. It is held only for table work, never across a system
+ * call, so a slow mmap in one thread does not stall the others. fork()
+ * takes it first, so a child never inherits it locked by a thread the
+ * child does not have.
+ *
+ * A closed handle's memory is kept, up to REGISTRY_SPARES of them, for the
+ * next open: opening and closing a segment then costs no trip to malloc
+ * and free, and every registry call takes the lock exactly once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +41,8 @@
 
 /* Attachments recorded without a heap allocation; most handles have one. */
 #define INLINE_ADDRS 2
+/* Closed handles kept for reuse; beyond these, they go back to free(). */
+#define REGISTRY_SPARES 16
 
 struct prshm__handle {
   prshm__seg seg;                   /* the OS side; immutable after open, read without lock */
@@ -45,7 +52,17 @@ struct prshm__handle {
   size_t naddrs;                    /* entries used in addrs */
   size_t addrcap;                   /* entries available in addrs */
   void *inline_addrs[INLINE_ADDRS]; /* the first attachments' storage */
+  prshm__handle *next_spare;        /* while a spare: the next spare, or NULL */
 };
+
+/* What is left to do, outside the lock, once a handle's last reference is
+ * gone: release its OS side, free its heap array of addresses, and free
+ * the handle itself if it did not become a spare. */
+typedef struct registry_remains {
+  prshm__seg seg;   /* the OS side to release */
+  void **heap;      /* the handle's heap array of addresses, or NULL */
+  prshm__handle *h; /* the handle, to free; NULL when kept as a spare */
+} registry_remains;
 
 /* One slot of the table. */
 typedef struct registry_slot {
@@ -55,11 +72,13 @@ typedef struct registry_slot {
 } registry_slot;
 
 static prshm__mutex registry_lock = PRSHM__MUTEX_INIT;
-static registry_slot *registry_slots; /* growable; guarded by registry_lock */
-static size_t registry_cap;           /* slots allocated */
-static size_t registry_used;          /* slots ever handed out (high mark) */
-static size_t registry_free_head;     /* first free slot's index + 1, or 0 */
-static size_t registry_open;          /* handles open now */
+static registry_slot *registry_slots;  /* growable; guarded by registry_lock */
+static size_t registry_cap;            /* slots allocated */
+static size_t registry_used;           /* slots ever handed out (high mark) */
+static size_t registry_free_head;      /* first free slot's index + 1, or 0 */
+static size_t registry_open;           /* handles open now */
+static prshm__handle *registry_spares; /* closed handles kept for reuse, linked */
+static size_t registry_nspares;        /* entries in registry_spares */
 /* The first generation of a new slot, the last one before it retires, and
  * the number of slots the index may name: constants but for tests
  * (prshm__registry_test_limits). */
@@ -75,13 +94,13 @@ __attribute__((constructor)) static void registry_init(void) {
   prshm__os_at_fork(registry_fork_prepare, registry_fork_release, registry_fork_release);
 }
 
-static uintptr_t registry_token(size_t idx, uintptr_t gen) {
+PRSHM__HOT static uintptr_t registry_token(size_t idx, uintptr_t gen) {
   return gen << (IDX_BITS + TOKEN_TAG_BITS) | (uintptr_t)idx << TOKEN_TAG_BITS | TOKEN_TAG;
 }
 
 /* A slot index for a new handle, growing the table; SIZE_MAX with the error
  * set if there is none. Called with registry_lock held. */
-static size_t registry_take_slot(void) {
+PRSHM__HOT static size_t registry_take_slot(void) {
   size_t idx;
 
   if (registry_free_head != 0) {
@@ -113,7 +132,7 @@ static size_t registry_take_slot(void) {
 
 /* Frees a closed handle's slot for reuse under its next generation, or
  * retires it if its generations are used up. Called with the lock held. */
-static void registry_free_slot(size_t idx) {
+PRSHM__HOT static void registry_free_slot(size_t idx) {
   registry_slot *slot = &registry_slots[idx];
 
   slot->handle = NULL;
@@ -132,36 +151,67 @@ void prshm__registry_test_limits(uintptr_t first_gen, uintptr_t last_gen, size_t
   prshm__mutex_unlock(&registry_lock);
 }
 
-PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
-  prshm__handle *h = calloc(1, sizeof *h);
-  size_t idx;
-  uintptr_t token;
+/* Keeps a handle no one uses any more as a spare, if there is room; 1 if
+ * it was kept. Called with registry_lock held. */
+PRSHM__HOT static int registry_keep_spare(prshm__handle *h) {
+  if (registry_nspares == REGISTRY_SPARES) return 0;
+  h->next_spare = registry_spares;
+  registry_spares = h;
+  registry_nspares++;
+  return 1;
+}
 
-  if (h == NULL) {
-    prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
-    return NULL;
+/* A spare handle, or NULL if there is none. Called with the lock held. */
+PRSHM__HOT static prshm__handle *registry_take_spare(void) {
+  prshm__handle *h = registry_spares;
+
+  if (h != NULL) {
+    registry_spares = h->next_spare;
+    registry_nspares--;
   }
-  h->seg = *seg;
-  h->refs = 1;
-  h->addrs = h->inline_addrs;
-  h->addrcap = INLINE_ADDRS;
+  return h;
+}
+
+PRSHM__HOT PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
+  prshm__handle *h;
+  size_t idx;
+  uintptr_t token = 0;
+
   prshm__mutex_lock(&registry_lock);
+  h = registry_take_spare();
+  if (h == NULL) {
+    /* No spare: allocate without holding the lock. */
+    prshm__mutex_unlock(&registry_lock);
+    h = malloc(sizeof *h);
+    if (h == NULL) {
+      prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
+      return NULL;
+    }
+    prshm__mutex_lock(&registry_lock);
+  }
   idx = registry_take_slot();
   if (idx != SIZE_MAX) {
+    memset(h, 0, sizeof *h);
+    h->seg = *seg;
+    h->refs = 1;
+    h->addrs = h->inline_addrs;
+    h->addrcap = INLINE_ADDRS;
     registry_slots[idx].handle = h;
     registry_open++;
     token = registry_token(idx, registry_slots[idx].gen);
+  } else if (registry_keep_spare(h)) {
+    h = NULL; /* registry_take_slot() set the error */
   }
   prshm__mutex_unlock(&registry_lock);
   if (idx == SIZE_MAX) {
-    free(h); /* registry_take_slot() set the error */
+    free(h);
     return NULL;
   }
   return (PRSharedMemory *)token;
 }
 
 /* The slot index of a live token, or SIZE_MAX. Called with the lock held. */
-static size_t registry_find(PRSharedMemory *token) {
+PRSHM__HOT static size_t registry_find(PRSharedMemory *token) {
   uintptr_t t = (uintptr_t)token;
   size_t idx = (size_t)((t >> TOKEN_TAG_BITS) & (IDX_LIMIT - 1));
 
@@ -171,7 +221,7 @@ static size_t registry_find(PRSharedMemory *token) {
   return idx;
 }
 
-prshm__handle *prshm__registry_acquire(PRSharedMemory *token) {
+PRSHM__HOT prshm__handle *prshm__registry_acquire(PRSharedMemory *token) {
   prshm__handle *h = NULL;
   size_t idx;
 
@@ -186,24 +236,35 @@ prshm__handle *prshm__registry_acquire(PRSharedMemory *token) {
   return h;
 }
 
-/* Frees a handle no one uses any more, releasing its OS side. */
-static PRStatus registry_destroy(prshm__handle *h) {
-  PRStatus rv = prshm__backend_impl.close(&h->seg);
-  if (h->addrs != h->inline_addrs) free(h->addrs);
-  free(h);
+/* Retires a handle whose last reference is gone: it becomes a spare (or
+ * is left to free), and *r says what remains to do. Called with the lock
+ * held. */
+PRSHM__HOT static void registry_retire(prshm__handle *h, registry_remains *r) {
+  r->seg = h->seg;
+  r->heap = h->addrs != h->inline_addrs ? h->addrs : NULL;
+  r->h = registry_keep_spare(h) ? NULL : h;
+}
+
+/* Does, without the lock, what registry_retire left to do. */
+PRSHM__HOT static PRStatus registry_finish(registry_remains *r) {
+  PRStatus rv = prshm__backend_impl.close(&r->seg);
+  free(r->heap);
+  free(r->h);
   return rv;
 }
 
-void prshm__registry_release(prshm__handle *h) {
+PRSHM__HOT void prshm__registry_release(prshm__handle *h) {
+  registry_remains r;
   unsigned refs;
 
   prshm__mutex_lock(&registry_lock);
   refs = --h->refs;
+  if (refs == 0) registry_retire(h, &r);
   prshm__mutex_unlock(&registry_lock);
-  if (refs == 0) (void)registry_destroy(h);
+  if (refs == 0) (void)registry_finish(&r);
 }
 
-const prshm__seg *prshm__handle_seg(const prshm__handle *h) { return &h->seg; }
+PRSHM__HOT const prshm__seg *prshm__handle_seg(const prshm__handle *h) { return &h->seg; }
 
 /* Makes room for one more address; PR_FAILURE if memory runs out. Called
  * with registry_lock held. */
@@ -223,21 +284,23 @@ static PRStatus registry_grow_addrs(prshm__handle *h) {
   return PR_SUCCESS;
 }
 
-PRStatus prshm__registry_attached(prshm__handle *h, void *addr) {
+PRSHM__HOT PRStatus prshm__registry_attached(prshm__handle *h, void *addr) {
   PRStatus rv = PR_SUCCESS;
+  registry_remains r;
   unsigned refs;
 
   prshm__mutex_lock(&registry_lock);
   if (h->naddrs == h->addrcap) rv = registry_grow_addrs(h);
   if (rv == PR_SUCCESS) h->addrs[h->naddrs++] = addr;
   refs = --h->refs;
+  if (refs == 0) registry_retire(h, &r);
   prshm__mutex_unlock(&registry_lock);
-  if (refs == 0) (void)registry_destroy(h);
+  if (refs == 0) (void)registry_finish(&r);
   if (rv != PR_SUCCESS) prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
   return rv;
 }
 
-PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size) {
+PRSHM__HOT PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size) {
   prshm__handle *h = NULL;
   PRBool found = PR_FALSE;
   size_t idx, i;
@@ -260,8 +323,9 @@ PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size)
   return PR_SUCCESS;
 }
 
-PRStatus prshm__registry_close(PRSharedMemory *token) {
+PRSHM__HOT PRStatus prshm__registry_close(PRSharedMemory *token) {
   prshm__handle *h = NULL;
+  registry_remains r;
   unsigned refs = 1;
   size_t idx;
 
@@ -272,11 +336,12 @@ PRStatus prshm__registry_close(PRSharedMemory *token) {
     registry_free_slot(idx);
     registry_open--;
     refs = --h->refs;
+    if (refs == 0) registry_retire(h, &r);
   }
   prshm__mutex_unlock(&registry_lock);
   if (h == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   /* A call still using the handle releases it when it finishes. */
-  return refs == 0 ? registry_destroy(h) : PR_SUCCESS;
+  return refs == 0 ? registry_finish(&r) : PR_SUCCESS;
 }
 
 size_t prshm__registry_count(void) {

@@ -12,14 +12,14 @@
 #define PRSHM_MODE_BITS 0777
 
 /* Checks a caller's name: NULL or empty, or 1024 bytes or more, fail. */
-static PRStatus shm_check_name(const char *name) {
+PRSHM__HOT static PRStatus shm_check_name(const char *name) {
   if (name == NULL || name[0] == '\0') return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   if (strnlen(name, PRSHM__NAME_MAX + 1) > PRSHM__NAME_MAX)
     return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
   return PR_SUCCESS;
 }
 
-PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
+PRSHM__HOT PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
   if (shm_check_name(name) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.key(name, key);
 }
@@ -32,13 +32,14 @@ PRStatus prshm__native_key(const char *native, char key[PRSHM__KEY_SIZE]) {
 }
 
 /* Registers a segment the backend opened; closes it if that fails. */
-static PRSharedMemory *shm_register(prshm__seg *seg) {
+PRSHM__HOT static PRSharedMemory *shm_register(prshm__seg *seg) {
   PRSharedMemory *shm = prshm__registry_add(seg);
   if (shm == NULL) (void)prshm__backend_impl.close(seg);
   return shm;
 }
 
-PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags, PRIntn mode) {
+PRSHM__HOT PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
+                                               PRIntn mode) {
   char key[PRSHM__KEY_SIZE];
   prshm__seg seg;
 
@@ -52,7 +53,7 @@ PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
   return shm_register(&seg);
 }
 
-void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
+PRSHM__HOT void *PR_AttachSharedMemory(PRSharedMemory *shm, PRIntn flags) {
   prshm__handle *h;
   PRSize size;
   void *addr;
@@ -93,7 +94,7 @@ static void shm_reattach(PRSharedMemory *shm, void *addr) {
   (void)prshm__fail(code, oserr);
 }
 
-PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
+PRSHM__HOT PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
   PRSize size;
 
   /* Forgetting the address first means two threads detaching it at once
@@ -104,9 +105,9 @@ PRStatus PR_DetachSharedMemory(PRSharedMemory *shm, void *addr) {
   return PR_FAILURE;
 }
 
-PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_close(shm); }
+PRSHM__HOT PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_close(shm); }
 
-PRStatus PR_DeleteSharedMemory(const char *name) {
+PRSHM__HOT PRStatus PR_DeleteSharedMemory(const char *name) {
   char key[PRSHM__KEY_SIZE];
 
   if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;

@@ -5,7 +5,8 @@
  * hashed otherwise, injective, never leaving the namespace, reversible).
  *
  * Sections: SHA-256; resolve; encode and decode; injectivity; decode of
- * foreign strings; randomised round trips.
+ * foreign strings; randomised round trips; the one-pass key of a resolved
+ * name.
  */
 #include "internal.h"
 #include "runner.h"
@@ -544,4 +545,63 @@ TEST(random_names_round_trip_and_stay_distinct) {
   names_rng = 0x9e3779b97f4a7c15u;
   names_random_run(NAMES_PORTABLE_LIMIT, 4000);
   names_random_run(NAMES_LINUX_LIMIT / 4, 4000);
+}
+
+/* ---- The one-pass key of a resolved name ---- */
+
+/* The one-pass key of `name` is either none (0) or exactly the key that
+ * resolving then encoding gives; `expect_fast` says which it must be. */
+static void names_check_fast(const char *name, size_t limit, int expect_fast) {
+  char fast[PRSHM__KEY_SIZE], slow[PRSHM__KEY_SIZE], resolved[PRSHM__RESOLVED_MAX];
+  size_t n = prshm__name_encode_resolved(name, limit, fast);
+
+  if (!expect_fast) {
+    if (n != 0) t_fail(__FILE__, __LINE__, "one pass took \"%s\" (limit %zu)", name, limit);
+    return;
+  }
+  if (n == 0) t_fail(__FILE__, __LINE__, "one pass refused \"%s\" (limit %zu)", name, limit);
+  CHECK_INT(prshm__name_resolve("/", name, resolved, sizeof resolved), >, 0);
+  CHECK_STR(resolved, name);
+  CHECK_EQ(n, prshm__name_encode(resolved, limit, slow));
+  CHECK_STR(fast, slow);
+}
+
+TEST(one_pass_key_of_resolved_names) {
+  names_check_fast("/a", NAMES_LINUX_LIMIT, 1);
+  names_check_fast("/srv/app/state", NAMES_LINUX_LIMIT, 1);
+  names_check_fast("/a b%/c:d/\x01\xff", NAMES_LINUX_LIMIT, 1);
+  names_check_fast("/.x/..y/.../x.", NAMES_LINUX_LIMIT, 1);
+  names_check_fast("/a+b/-_.", NAMES_LINUX_LIMIT, 1);
+  names_check_fast("/abcdefg", NAMES_PORTABLE_LIMIT, 1);
+}
+
+TEST(one_pass_refuses_names_to_resolve) {
+  static const char *const names[] = {
+      "a",   "a/b",   "/",     "//",      "/a/",    "/a//b", "//a",   "/.",     "/./a", "/a/.",
+      "/..", "/a/..", "/../a", "/a/../b", "/a/./b", "./a",   "/a/b/", "/a/.//", "",
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    names_check_fast(names[i], NAMES_LINUX_LIMIT, 0);
+    names_check_fast(names[i], NAMES_PORTABLE_LIMIT, 0);
+  }
+}
+
+/* Only names whose readable key surely fits (6 + 3 bytes a byte): longer
+ * ones take the long way, readable or hashed, never a different key. */
+TEST(one_pass_only_where_the_key_surely_fits) {
+  char name[PRSHM__NAME_MAX + 1];
+  size_t len, limit;
+
+  for (limit = 28; limit <= NAMES_LINUX_LIMIT; limit += 227) {
+    for (len = 2; len < 120; len++) {
+      memset(name, 'x', len);
+      name[0] = '/';
+      name[len] = '\0';
+      names_check_fast(name, limit, PRSHM__KEY_PREFIX_LEN + 3 * len <= limit);
+      name[len / 2] = '\x80';
+      names_check_fast(name, limit, PRSHM__KEY_PREFIX_LEN + 3 * len <= limit);
+    }
+  }
 }

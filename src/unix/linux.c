@@ -14,7 +14,10 @@
  * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
  * mode and its reserved memory, and only then linked under its name;
  * linkat() fails if the name exists, so two creators never both win. A
- * process that dies before the link leaves nothing at all. On file systems
+ * process that dies before the link leaves nothing at all. The link is by
+ * the descriptor (AT_EMPTY_PATH), or, before Linux 6.10 for a process
+ * without CAP_DAC_READ_SEARCH, through /proc/self/fd (proc_link.c, which
+ * keeps a descriptor of that directory per process). On file systems
  * without O_TMPFILE, or without /proc when linking by descriptor needs it,
  * the file is made under a hidden temporary name instead and renamed to
  * its name without replacing one (renameat2's RENAME_NOREPLACE), so that
@@ -44,6 +47,10 @@
  * creating and deleting the name faster than this one can open it. */
 #define LINUX_OPEN_ATTEMPTS 64
 #define LINUX_PATH_SIZE (PATH_MAX + PRSHM__KEY_SIZE + 1)
+/* The buffer of the usual paths ("/dev/shm/" and a key, or a PRSHM_DIR of
+ * some dozens of bytes): a small frame keeps the calls of an open or a
+ * create on fewer pages of stack than LINUX_PATH_SIZE would. */
+#define LINUX_SHORT_PATH 384
 
 /* Handles take no flock(): see the top of this file. */
 const PRBool prshm__unix_handles_lock = PR_FALSE;
@@ -53,19 +60,19 @@ enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME, LINK_TEMP_LINKED };
 static atomic_int linux_link_how = LINK_EMPTY_PATH;
 static atomic_uint linux_temp_counter;
 
-static const char *linux_dir(void) {
+PRSHM__HOT static const char *linux_dir(void) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   return ns->has_dir ? ns->dir : "/dev/shm";
 }
 
-static PRStatus linux_key(const char *name, char *key) {
+PRSHM__HOT static PRStatus linux_key(const char *name, char *key) {
   return prshm__unix_key(name, LINUX_KEY_MAX, key);
 }
 
 /* Opens the segment at path read-write, or read-only if that is all this
  * process may do or all the file system allows (mounted read-only). -1
  * with errno if it cannot. */
-static int linux_open_existing(const char *path, PRBool *writable) {
+PRSHM__HOT static int linux_open_existing(const char *path, PRBool *writable) {
   const int base = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
   int fd;
 
@@ -77,7 +84,7 @@ static int linux_open_existing(const char *path, PRBool *writable) {
 }
 
 /* Gives a new, still unnamed file its mode and its memory. */
-static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
+PRSHM__HOT static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
   int rv;
 
   if (size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
@@ -95,7 +102,7 @@ static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
  * otherwise (ramfs) writes a byte into every block, which allocates them
  * all the same: either way the memory is the segment's before it has a
  * name. */
-int prshm__sys_reserve(int fd, off_t offset, off_t length) {
+PRSHM__HOT int prshm__sys_reserve(int fd, off_t offset, off_t length) {
   int err = posix_fallocate(fd, offset, length);
   if (err == 0) return 0;
   errno = err;
@@ -104,24 +111,25 @@ int prshm__sys_reserve(int fd, off_t offset, off_t length) {
 
 /* Links an O_TMPFILE descriptor at path. 0, or -1 with errno; ENOENT from
  * both ways means this system can do neither (no privilege, no /proc). */
-static int linux_link_fd(int fd, const char *path) {
-  char proc[64];
-
+PRSHM__HOT static int linux_link_fd(int fd, const char *path) {
   if (atomic_load(&linux_link_how) == LINK_EMPTY_PATH) {
     if (prshm__sys.linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
     if (errno != ENOENT) return -1;
-    /* Linking by descriptor needs CAP_DAC_READ_SEARCH on older kernels. */
+    /* Linking by descriptor needs CAP_DAC_READ_SEARCH before Linux 6.10. */
     atomic_store(&linux_link_how, LINK_PROC_FD);
   }
-  (void)snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  return prshm__sys.linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+  return prshm__linux_link_proc(fd, path);
+}
+
+void prshm__linux_link_route(PRBool proc) {
+  atomic_store(&linux_link_how, proc ? LINK_PROC_FD : LINK_EMPTY_PATH);
 }
 
 /* The result of one attempt at creating. */
 typedef enum { CREATE_OK, CREATE_EXISTS, CREATE_FAIL, CREATE_UNSUPPORTED } linux_create_rv;
 
-static linux_create_rv linux_create_tmpfile(const char *path, PRSize size, PRIntn flags,
-                                            PRIntn mode, int *out) {
+PRSHM__HOT static linux_create_rv linux_create_tmpfile(const char *path, PRSize size, PRIntn flags,
+                                                       PRIntn mode, int *out) {
   int fd;
 
   PRSHM__RETRY_EINTR(fd, prshm__sys.open(linux_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
@@ -177,8 +185,8 @@ static int linux_publish_temp(const char *temp, const char *path) {
   return 0;
 }
 
-static linux_create_rv linux_create_tempname(const char *path, PRSize size, PRIntn flags,
-                                             PRIntn mode, int *out) {
+PRSHM__COLD static linux_create_rv linux_create_tempname(const char *path, PRSize size,
+                                                         PRIntn flags, PRIntn mode, int *out) {
   char temp[LINUX_PATH_SIZE];
   int fd, err;
 
@@ -209,8 +217,8 @@ fail:
   return CREATE_FAIL;
 }
 
-static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags, PRIntn mode,
-                                    int *out) {
+PRSHM__HOT static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags,
+                                               PRIntn mode, int *out) {
   linux_create_rv rv = CREATE_UNSUPPORTED;
 
   if (atomic_load(&linux_link_how) < LINK_TEMP_NAME) {
@@ -221,16 +229,13 @@ static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags,
   return rv;
 }
 
-static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                           prshm__seg *seg) {
-  const prshm__unix_ns *ns = prshm__unix_namespace();
+/* Opens or creates the segment at `path` (see linux_open). */
+PRSHM__HOT static PRStatus linux_open_path(const char *path, PRSize size, PRIntn flags, PRIntn mode,
+                                           prshm__seg *seg) {
   const PRBool create = (flags & PR_SHM_CREATE) != 0;
   const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
-  char path[LINUX_PATH_SIZE];
   int attempt, fd;
 
-  if (ns->error != 0) return prshm__fail(ns->error, 0);
-  prshm__unix_path(linux_dir(), key, path);
   for (attempt = 0; attempt < LINUX_OPEN_ATTEMPTS; attempt++) {
     if (!excl) {
       PRBool writable;
@@ -266,14 +271,56 @@ static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
   return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
 }
 
-static PRStatus linux_remove(const char *key) {
-  const prshm__unix_ns *ns = prshm__unix_namespace();
+/* Writes the path of `key` into `path`, of LINUX_SHORT_PATH bytes; 0 if it
+ * does not fit there (a long PRSHM_DIR). */
+PRSHM__HOT static int linux_short_path(const char *key, char *path) {
+  const char *dir = linux_dir();
+
+  if (strlen(dir) + 1 + strlen(key) >= LINUX_SHORT_PATH) return 0;
+  prshm__unix_path(dir, key, path);
+  return 1;
+}
+
+/* linux_open for a path longer than LINUX_SHORT_PATH bytes. */
+PRSHM__COLD static PRStatus linux_open_long(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                                            prshm__seg *seg) {
   char path[LINUX_PATH_SIZE];
 
-  if (ns->error != 0) return prshm__fail(ns->error, 0);
   prshm__unix_path(linux_dir(), key, path);
+  return linux_open_path(path, size, flags, mode, seg);
+}
+
+PRSHM__HOT static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                                      prshm__seg *seg) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  char path[LINUX_SHORT_PATH];
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  if (!linux_short_path(key, path)) return linux_open_long(key, size, flags, mode, seg);
+  return linux_open_path(path, size, flags, mode, seg);
+}
+
+/* Removes the name at `path`. */
+PRSHM__HOT static PRStatus linux_remove_path(const char *path) {
   if (prshm__sys.unlink(path) != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
+}
+
+/* linux_remove for a path longer than LINUX_SHORT_PATH bytes. */
+PRSHM__COLD static PRStatus linux_remove_long(const char *key) {
+  char path[LINUX_PATH_SIZE];
+
+  prshm__unix_path(linux_dir(), key, path);
+  return linux_remove_path(path);
+}
+
+PRSHM__HOT static PRStatus linux_remove(const char *key) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  char path[LINUX_SHORT_PATH];
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  if (!linux_short_path(key, path)) return linux_remove_long(key);
+  return linux_remove_path(path);
 }
 
 const prshm__backend prshm__backend_impl = {

@@ -67,6 +67,15 @@ int prshm__sys_reserve(int fd, off_t offset, off_t length) {
 }
 #endif
 
+/* Not used here: no advice this backend gives. */
+int prshm__sys_madvise(void *addr, size_t length, int advice) {
+  (void)addr;
+  (void)length;
+  (void)advice;
+  errno = ENOSYS;
+  return -1;
+}
+
 /* Every handle holds a shared flock(): the in-use mark tools test. */
 const PRBool prshm__unix_handles_lock = PR_TRUE;
 

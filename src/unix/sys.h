@@ -41,6 +41,7 @@ typedef struct prshm__syscalls {
   int (*rename_noreplace)(const char *from, const char *to);
   void *(*mmap)(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
   int (*munmap)(void *addr, size_t length);
+  int (*madvise)(void *addr, size_t length, int advice);
   char *(*getcwd)(char *buf, size_t size);
   int (*shm_open)(const char *name, int flags, mode_t mode);
   int (*shm_unlink)(const char *name);
@@ -61,6 +62,9 @@ void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory);
 
 /* The default rename_noreplace (unix.c; ENOSYS where there is none). */
 int prshm__sys_rename_noreplace(const char *from, const char *to);
+
+/* The default madvise (proc_link.c; posix.c has none). */
+int prshm__sys_madvise(void *addr, size_t length, int advice);
 
 /* The default fs_info (unix.c). */
 int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *page);

@@ -85,7 +85,7 @@ int prshm__sys_rename_noreplace(const char *from, const char *to) {
 }
 #endif
 
-PRSize prshm__unix_round_up(PRSize size, PRSize page) {
+PRSHM__HOT PRSize prshm__unix_round_up(PRSize size, PRSize page) {
   PRSize rounded = (size + page - 1) & ~(page - 1);
   return rounded >= size ? rounded : size;
 }
@@ -124,7 +124,7 @@ static void unix_ns_init(void) {
 #define UNIX_STEP ((PRSize)64 << 20)
 #define UNIX_MARGIN ((PRUint64)8 << 20)
 
-int prshm__unix_reserve(int fd, PRSize size) {
+PRSHM__HOT int prshm__unix_reserve(int fd, PRSize size) {
   PRSize done = 0;
   PRUint64 space, memory;
   int rv;
@@ -159,12 +159,16 @@ off_t prshm__unix_truncate_size(PRSize size) {
   return (off_t)(ns->huge ? prshm__unix_round_up(size, ns->page) : size);
 }
 
-const prshm__unix_ns *prshm__unix_namespace(void) {
+PRSHM__HOT const prshm__unix_ns *prshm__unix_namespace(void) {
   prshm__run_once(&unix_ns_once, unix_ns_init);
   return &unix_ns;
 }
 
-PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
+/* The key of a name to resolve first: relative, or with an empty, "." or
+ * ".." component, or long. Apart from prshm__unix_key so that its buffers
+ * (9 KiB of stack) are not on the common path, whose calls then stay on
+ * fewer pages of stack. */
+PRSHM__COLD static PRStatus unix_key_resolved(const char *name, size_t limit, char *key) {
   char cwd[PATH_MAX + 1];
   char resolved[PRSHM__RESOLVED_MAX];
 
@@ -178,6 +182,12 @@ PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
     return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
   (void)prshm__name_encode(resolved, limit, key);
   return PR_SUCCESS;
+}
+
+PRSHM__HOT PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
+  /* Most names are absolute and resolved already: one pass makes the key. */
+  if (prshm__name_encode_resolved(name, limit, key) != 0) return PR_SUCCESS;
+  return unix_key_resolved(name, limit, key);
 }
 
 PRStatus prshm__unix_native(const char *key, char *buf, size_t size) {
@@ -232,7 +242,7 @@ PRStatus prshm__unix_where(char *buf, size_t size) {
   return PR_SUCCESS;
 }
 
-void prshm__unix_path(const char *dir, const char *key, char *path) {
+PRSHM__HOT void prshm__unix_path(const char *dir, const char *key, char *path) {
   size_t dlen = strlen(dir), klen = strlen(key);
 
   memcpy(path, dir, dlen);
@@ -277,8 +287,8 @@ PRStatus prshm__unix_lock_shared(int fd) {
  * planted or made by hand) as not a segment, for two names must never share
  * memory. RETRY if the file loses its name meanwhile (removed since it was
  * opened). *waited tells whether it was incomplete at first. */
-static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct stat *st,
-                                            PRBool *waited) {
+PRSHM__HOT static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct stat *st,
+                                                       PRBool *waited) {
   long slept = 0, step = 1;
 
   *waited = PR_FALSE;
@@ -307,8 +317,8 @@ static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct s
   }
 }
 
-prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_links,
-                                    prshm__seg *seg) {
+PRSHM__HOT prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size,
+                                               PRBool check_links, prshm__seg *seg) {
   struct stat st;
   prshm__unix_check rv;
   PRBool waited;
@@ -341,7 +351,7 @@ fail:
   return PRSHM__UNIX_FAIL;
 }
 
-void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
+PRSHM__HOT void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
   int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
   void *addr;
 
@@ -357,7 +367,7 @@ void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
   return addr;
 }
 
-PRStatus prshm__unix_unmap(void *addr, PRSize size) {
+PRSHM__HOT PRStatus prshm__unix_unmap(void *addr, PRSize size) {
   /* The kernel maps whole pages of the file system, and hugetlbfs refuses
    * to unmap less than a whole huge page. */
   size = prshm__unix_round_up(size, prshm__unix_namespace()->page);
@@ -365,7 +375,7 @@ PRStatus prshm__unix_unmap(void *addr, PRSize size) {
   return PR_SUCCESS;
 }
 
-PRStatus prshm__unix_close(prshm__seg *seg) {
+PRSHM__HOT PRStatus prshm__unix_close(prshm__seg *seg) {
   /* On EINTR the descriptor is already closed (Linux, and POSIX leaves it
    * unspecified): retrying could close another thread's new descriptor. */
   if (prshm__sys.close((int)seg->os) != 0 && errno != EINTR) return prshm__fail_os(errno);

@@ -13,13 +13,15 @@
 
 /* The namespace as PRSHM_DIR sets it; read once per process. */
 typedef struct prshm__unix_ns {
+  /* The small fields come first, so that an open or a create, which reads
+   * them all, touches one page of memory for them and not two. */
   PRErrorCode error;  /* nonzero: PRSHM_DIR is unusable; every call fails so */
   PRBool has_dir;     /* PRSHM_DIR is set: segments are files in dir */
-  char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
   PRBool huge;        /* the file system is hugetlbfs: a file's size must be
                          a multiple of `page` to be set by truncation */
   PRSize page;        /* the file system's page: what a mapping's length is
                          rounded up to (the huge page size on hugetlbfs) */
+  char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
 } prshm__unix_ns;
 
 /* The namespace; never changes after the first call. */
@@ -107,5 +109,21 @@ PRStatus prshm__unix_close(prshm__seg *seg);
 
 /* Sleeps `ms` milliseconds (for the bounded waits). */
 void prshm__unix_pause(long ms);
+
+/* Linux backend only (proc_link.c): links the unnamed file of descriptor
+ * fd at `path` through /proc/self/fd, as linkat(AT_SYMLINK_FOLLOW) of
+ * "/proc/self/fd/FD" does, walking only "FD" from a descriptor of that
+ * directory this process opened once. 0, or -1 with errno. */
+int prshm__linux_link_proc(int fd, const char *path);
+
+/* Bytes that hold "/proc/self/fd/" and any descriptor's number. */
+#define PRSHM__PROC_ENTRY_SIZE 64
+
+/* Linux backend only (linux.c), for the benchmark and the tests: with
+ * `proc` true, new segments are linked through /proc/self/fd from now on,
+ * as they are on kernels before 6.10 for a process without
+ * CAP_DAC_READ_SEARCH once AT_EMPTY_PATH has failed there; with `proc`
+ * false, by AT_EMPTY_PATH again. Not while another thread creates. */
+void prshm__linux_link_route(PRBool proc);
 
 #endif /* PRSHM_UNIX_H */
