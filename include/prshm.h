@@ -59,7 +59,9 @@ typedef struct PRSharedMemory PRSharedMemory;
  *
  * size: on create, the segment's size in bytes (more than 0). On open, the
  * number of bytes that attaching will map: at most the segment's size; 0
- * maps all of it (an extension: NSPR programs never pass 0).
+ * maps all of it (an extension: NSPR programs never pass 0). Either way at
+ * most PTRDIFF_MAX rounded down to 64 KiB, the most an address space can
+ * map (see PR_FILE_TOO_BIG_ERROR below).
  *
  * mode: on create, the segment's permissions, exactly `mode` (the umask does
  * not narrow them), set before any other process can see the segment. On
@@ -95,7 +97,11 @@ typedef struct PRSharedMemory PRSharedMemory;
  *                              a handle value is never given out twice, and
  *                              a 32-bit process has 2^29 of them in its
  *                              life (a 64-bit one, more than it can use).
- *   PR_FILE_TOO_BIG_ERROR      size beyond what the system can hold.
+ *   PR_FILE_TOO_BIG_ERROR      size larger than PTRDIFF_MAX rounded down
+ *                              to 64 KiB (2^63 - 64 KiB on 64-bit systems,
+ *                              2^31 - 64 KiB on 32-bit ones), to create or
+ *                              to open, refused before any system call; or
+ *                              a size the system cannot hold.
  *   PR_PROC_DESC_TABLE_FULL_ERROR / PR_SYS_DESC_TABLE_FULL_ERROR
  *                              no file descriptor left (process / system).
  *   PR_FILE_IS_BUSY_ERROR      another process holds the segment
