@@ -146,7 +146,9 @@ static win_step win_adopt(HANDLE h, PRBool writable, PRSize size, prshm__seg *se
 
   if (prshm__win_sd_read(h, &state, &real) != PR_SUCCESS) goto fail;
   if (state == PRSHM__WIN_FOREIGN && win_foreign_size(h, &real) != PR_SUCCESS) goto fail;
-  if (real > (PRUint64)SIZE_MAX) {
+  /* A marker (or a foreign section) claiming more than an address space
+   * can map is refused as the front door refuses such a size. */
+  if (real > (PRUint64)PRSHM__SIZE_MAX) {
     prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
     goto fail;
   }
