@@ -1,9 +1,11 @@
 /*
- * test_win_lifetime.c - how long a segment lives on Windows, and what
- * PR_DeleteSharedMemory() does there (src/win/win32.c, docs/windows.md):
- * the creating process keeps a segment alive until it deletes it or exits;
- * delete makes the name unusable at once while attachments keep working,
- * and the name is free again when the last handle and view are gone.
+ * test_win_lifetime.c - how long a segment and its name live on Windows,
+ * and what PR_DeleteSharedMemory() does there (src/win/win32.c,
+ * docs/windows.md): the creating process keeps a segment alive until it
+ * deletes it or exits; after that, any handle keeps it, name and all, while
+ * a view alone keeps only the memory (Windows removes a name with the last
+ * handle, views or not); delete makes the name unusable at once while
+ * attachments keep working.
  */
 #include <windows.h>
 
@@ -23,11 +25,6 @@ static HANDLE life_event(const char *name) {
 
 static void life_event_name(char *buf, size_t size, long pid, const char *tag) {
   snprintf(buf, size, "Local\\prshm-test-%ld-%s", pid, tag);
-}
-
-/* Whether this runs under wine, which exports its version from ntdll. */
-static int life_under_wine(void) {
-  return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != NULL;
 }
 
 /* Waits for an event, bounded: a child that never signals fails the test. */
@@ -93,24 +90,17 @@ TEST(delete_hides_the_name_while_attachments_work) {
   CHECK_OK(PR_CloseSharedMemory(a));
   CHECK_OK(PR_DetachSharedMemory(b, pb));
   CHECK_OK(PR_CloseSharedMemory(b));
-  /* One view is left. Windows keeps a section, name and all, while a view
-   * of it exists; wine frees the name with the last handle. */
-  c = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE, 0600);
-  if (life_under_wine()) {
-    CHECK_NOT_NULL(c);
-    CHECK_OK(PR_CloseSharedMemory(c));
-    CHECK_OK(PR_DeleteSharedMemory(name));
-  } else {
-    CHECK(c == NULL);
-    CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
-  }
-  CHECK_STR(pa, "after delete");
-  CHECK(UnmapViewOfFile(pa)); /* the last view, of a closed handle: unmap by hand */
+  /* One view is left, and no handle. Windows removes a section's name with
+   * its last handle, views or not (wine alike): the name is free for a
+   * fresh segment, and the view keeps the old memory. */
   c = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
   CHECK_NOT_NULL(c);
   pc = PR_AttachSharedMemory(c, 0);
   CHECK_NOT_NULL(pc);
   CHECK_EQ(pc[0], 0); /* fresh, zeroed memory */
+  strcpy(pc, "new");
+  CHECK_STR(pa, "after delete");
+  CHECK(UnmapViewOfFile(pa)); /* the last view, of a closed handle: unmap by hand */
   CHECK_OK(PR_DetachSharedMemory(c, pc));
   CHECK_OK(PR_CloseSharedMemory(c));
 }
@@ -183,6 +173,50 @@ TEST(segment_ends_with_its_creator_unless_held) {
   CHECK_OK(PR_CloseSharedMemory(held));
   CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CloseHandle(hr);
+  CloseHandle(hg);
+}
+
+TEST(a_view_alone_keeps_the_memory_not_the_name) {
+  const char *name = t_name("view");
+  char ready[96], go[96];
+  const char *args[] = {name, ready, go, NULL};
+  HANDLE hr, hg;
+  t_proc child;
+  PRSharedMemory *held;
+  char *p, *q;
+
+  life_event_name(ready, sizeof ready, t_pid(), "vready");
+  life_event_name(go, sizeof go, t_pid(), "vgo");
+  hr = life_event(ready);
+  hg = life_event(go);
+  child = t_spawn("create_and_wait", args);
+  CHECK(life_wait(hr));
+  held = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(held);
+  p = PR_AttachSharedMemory(held, PR_SHM_READONLY);
+  CHECK_NOT_NULL(p);
+  /* Only a view is left here, then the creator exits. */
+  CHECK_OK(PR_CloseSharedMemory(held));
+  SetEvent(hg);
+  CHECK_EQ(t_wait(child), 0);
+  /* The name went with the last handle, on Windows as under wine: gone for
+   * an opener, free for a creator, who gets fresh memory... */
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  held = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(held);
+  q = PR_AttachSharedMemory(held, 0);
+  CHECK_NOT_NULL(q);
+  CHECK_EQ(q[0], 0);
+  /* ...while the view still shows the old segment's bytes. */
+  CHECK_STR(p, "hello");
+  CHECK(UnmapViewOfFile(p)); /* of a closed handle: unmapped by hand */
+  CHECK_OK(PR_DetachSharedMemory(held, q));
+  CHECK_OK(PR_CloseSharedMemory(held));
+  CHECK_OK(PR_DeleteSharedMemory(name));
   CloseHandle(hr);
   CloseHandle(hg);
 }

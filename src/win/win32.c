@@ -5,17 +5,18 @@
  * names.c). Its security descriptor comes from the mode and carries the
  * exact size (security.c); its handles are never inheritable.
  *
- * Lifetime. Windows destroys a section with its last handle or view. So
+ * Lifetime. Windows destroys a section with its last handle and view, and
+ * removes its name with the last handle, even while views of it remain. So
  * that a segment lives until PR_DeleteSharedMemory() as on Unix, the
  * creating process keeps it alive (keep.c) until it deletes it or exits.
  * PR_DeleteSharedMemory() cannot remove a name from the object namespace;
  * it makes the name unusable instead: it replaces the DACL with one that
  * lets nobody map the section (a tombstone) and lets go of the kept handle.
  * Handles and views that exist keep working; a later open fails with
- * PR_FILE_NOT_FOUND_ERROR; the memory and the name are freed when the last
- * handle and view are gone. Until then a create under the name fails with
- * PR_FILE_IS_BUSY_ERROR, because Windows cannot give the name to a second
- * section while the first exists.
+ * PR_FILE_NOT_FOUND_ERROR; the name is free once no handle is left, and
+ * the memory once no view is left either. Until the name is free a create
+ * under it fails with PR_FILE_IS_BUSY_ERROR, because Windows cannot give
+ * the name to a second section while the first has a handle.
  *
  * Sections of this file: keys and names, probing a name, opening an
  * existing section, creating one, open and delete, mapping, the table.
