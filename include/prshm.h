@@ -66,7 +66,9 @@ typedef struct PRSharedMemory PRSharedMemory;
  * mode: on create, the segment's permissions, exactly `mode` (the umask does
  * not narrow them), set before any other process can see the segment. On
  * open, mode is not an access request: a process allowed only to read opens
- * the segment and can attach it with PR_SHM_READONLY.
+ * the segment and can attach it with PR_SHM_READONLY. Windows: the group
+ * bits grant nothing, and the segment carries the creator's integrity level
+ * (prshm(7)).
  *
  * Creation is atomic: no process ever opens a segment that is not yet fully
  * sized and permissioned, and a process that dies while creating leaves
@@ -179,7 +181,9 @@ NSPR_API(PRStatus) PR_CloseSharedMemory(PRSharedMemory *shm);
  *   PR_NAME_TOO_LONG_ERROR     name of 1024 bytes or more.
  *   PR_FILE_NOT_FOUND_ERROR    no segment has that name; nothing changes.
  *   PR_NO_ACCESS_RIGHTS_ERROR  this process may not remove it (Unix: the
- *                              namespace is sticky and another user owns it).
+ *                              namespace is sticky and another user owns it;
+ *                              Windows: another user's, or labelled with a
+ *                              higher integrity level).
  */
 NSPR_API(PRStatus) PR_DeleteSharedMemory(const char *name);
 

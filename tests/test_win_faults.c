@@ -165,7 +165,7 @@ TEST(keeping_the_segment_alive_fails) {
 TEST(reading_the_token_fails) {
   int call;
 
-  for (call = 1; call <= 2; call++) { /* TokenUser, then TokenPrimaryGroup */
+  for (call = 1; call <= 2; call++) { /* TokenUser, then TokenIntegrityLevel */
     const char *name = t_name("token");
     f_state s = f_begin(call, ERROR_ACCESS_DENIED);
     prshm__sys.get_token_information = f_get_token_information;

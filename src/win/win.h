@@ -60,19 +60,27 @@ typedef enum prshm__win_state {
   PRSHM__WIN_DELETED  /* deleted by PR_DeleteSharedMemory() */
 } prshm__win_state;
 
-/* A self-contained security descriptor: the SIDs and the ACL live inside
+/* A self-contained security descriptor: the SIDs and the ACLs live inside
  * it, so it needs no freeing. Filled by prshm__win_sd_*; used by address. */
 typedef struct prshm__win_sd {
-  SECURITY_DESCRIPTOR sd;                             /* absolute form, into the fields below */
-  DWORD user[SECURITY_MAX_SID_SIZE / sizeof(DWORD)];  /* the owner SID, DWORD-aligned */
-  DWORD group[SECURITY_MAX_SID_SIZE / sizeof(DWORD)]; /* the primary group SID */
-  DWORD acl[256];                                     /* the DACL and its ACEs */
+  SECURITY_DESCRIPTOR sd;                            /* absolute form, into the fields below */
+  DWORD user[SECURITY_MAX_SID_SIZE / sizeof(DWORD)]; /* the owner SID, DWORD-aligned */
+  DWORD acl[256];                                    /* the DACL and its ACEs */
+  DWORD sacl[16];                                    /* the SACL: the mandatory label */
+  DWORD level;                                       /* the label's level (an RID of S-1-16) */
 } prshm__win_sd;
 
-/* The descriptor of a new section: owner and group from the calling
- * thread's token, a DACL from `mode` (owner, group, everyone, in the rwx
- * sense of Unix), and the marker with `size`. */
+/* The descriptor of a new section: the owner is the calling thread's user
+ * (its effective token's); the DACL gives the owner the owner bits of
+ * `mode` and everyone else the other bits (the group bits grant nothing on
+ * Windows); then the marker with `size`; and a label at
+ * prshm__win_sd_level_for() the token's integrity level. */
 PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size);
+
+/* The integrity level of a section created with `mode` by a token at level
+ * `creator`: the creator's, but at most Medium when the mode grants the
+ * other class anything (other users run at Medium). */
+DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode);
 
 /* The DACL a deleted section gets: everyone may read the DACL (to learn
  * that it is deleted) and nobody may map it any more. */

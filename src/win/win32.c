@@ -2,8 +2,9 @@
  * win32.c - the Windows backend: named, committed, pagefile-backed sections.
  *
  * A segment is a section object named "Local\prshm.<name>" (or in Global\,
- * names.c). Its security descriptor comes from the mode and carries the
- * exact size (security.c); its handles are never inheritable.
+ * names.c). Its security descriptor comes from the mode and the creator's
+ * integrity level and carries the exact size (security.c); its handles are
+ * never inheritable.
  *
  * Lifetime. Windows destroys a section with its last handle and view, and
  * removes its name with the last handle, even while views of it remain. So
