@@ -184,6 +184,10 @@ NSPR_API(PRStatus) PR_CloseSharedMemory(PRSharedMemory *shm);
  *                              namespace is sticky and another user owns it;
  *                              Windows: another user's, or labelled with a
  *                              higher integrity level).
+ *   PR_FILE_IS_BUSY_ERROR      Windows: other deletes of the name held its
+ *                              lock for 5 seconds; nothing changes.
+ *   PR_INVALID_STATE_ERROR     Windows: the name of that lock is taken by
+ *                              another kind of object; nothing changes.
  */
 NSPR_API(PRStatus) PR_DeleteSharedMemory(const char *name);
 

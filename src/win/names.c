@@ -107,3 +107,12 @@ PRStatus prshm__win_widen(const char *key, WCHAR *out) {
     return prshm__fail_os((PRInt32)GetLastError());
   return PR_SUCCESS;
 }
+
+void prshm__win_suffixed(const char *key, char suffix, WCHAR *out) {
+  size_t i;
+
+  /* Keys are ASCII: each byte is its own UTF-16 unit. */
+  for (i = 0; key[i] != '\0'; i++) out[i] = (WCHAR)(unsigned char)key[i];
+  out[i] = (WCHAR)(unsigned char)suffix;
+  out[i + 1] = 0;
+}

@@ -36,6 +36,10 @@ typedef struct prshm__syscalls {
   /* GetCurrentDirectoryW(). */
   DWORD (*get_current_directory)(DWORD size, WCHAR *buf);
   SIZE_T (*virtual_query)(const void *addr, MEMORY_BASIC_INFORMATION *info, SIZE_T size);
+  /* CreateMutexExW(). */
+  HANDLE (*create_mutex)(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags, DWORD access);
+  /* WaitForSingleObject(). */
+  DWORD (*wait_object)(HANDLE handle, DWORD milliseconds);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */

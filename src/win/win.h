@@ -40,6 +40,18 @@ size_t prshm__win_name_key(const char *cwd, const char *name, char *key);
  * PRSHM__KEY_SIZE characters. */
 PRStatus prshm__win_widen(const char *key, WCHAR *out);
 
+/* The objects that go with a segment are named by its key followed by one
+ * of these characters, none of which a key can hold (after its namespace a
+ * key has only letters, digits and the bytes . _ - % + :), so they never
+ * meet a segment's name or one another's:
+ *   LOCK    a mutex that a delete holds from reading the DACL to writing
+ *           the tombstone, so that exactly one delete succeeds. */
+#define PRSHM__WIN_LOCK '#'
+
+/* Writes the wide name of `key` followed by `suffix` into `out`, which has
+ * PRSHM__KEY_SIZE + 1 characters (256 at most, under MAX_PATH). */
+void prshm__win_suffixed(const char *key, char suffix, WCHAR *out);
+
 /* ------------------------------------------------------------------------
  * Security descriptors (security.c).
  *

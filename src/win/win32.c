@@ -17,10 +17,12 @@
  * PR_FILE_NOT_FOUND_ERROR; the name is free once no handle is left, and
  * the memory once no view is left either. Until the name is free a create
  * under it fails with PR_FILE_IS_BUSY_ERROR, because Windows cannot give
- * the name to a second section while the first has a handle.
+ * the name to a second section while the first has a handle. A named mutex
+ * makes deletes of one name take turns, so that exactly one of them
+ * succeeds.
  *
  * Sections of this file: keys and names, probing a name, opening an
- * existing section, creating one, open and delete, mapping, the table.
+ * existing section, creating one, open, delete, mapping, the table.
  */
 #include <string.h>
 
@@ -37,6 +39,9 @@
 
 /* WCHARs of the current directory that a relative name can use. */
 #define WIN_CWD_WCHARS (PRSHM__WIN_CWD_BYTES - 1)
+
+/* Milliseconds a delete waits for the deletes of the same name before it. */
+#define WIN_LOCK_WAIT_MS 5000
 
 /* ---- Keys and names ---- */
 
@@ -262,7 +267,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
   return rv;
 }
 
-/* ---- Open and delete ---- */
+/* ---- Open ---- */
 
 static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg) {
   const PRBool create = (flags & PR_SHM_CREATE) != 0;
@@ -297,6 +302,8 @@ static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode
   return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
 }
 
+/* ---- Delete ---- */
+
 /* Why a segment could not be opened for deleting. */
 static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err) {
   if (err == ERROR_FILE_NOT_FOUND) return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
@@ -314,38 +321,77 @@ static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err
   }
 }
 
-static PRStatus win_remove(const char *key) {
-  WCHAR wname[PRSHM__KEY_SIZE];
+/* Takes the name's delete lock, a named mutex (the key followed by
+ * PRSHM__WIN_LOCK): without it two deletes could both read a live DACL and
+ * both write the tombstone, and both report success. A mutex whose holder
+ * died is handed on (WAIT_ABANDONED), so a crash never blocks deletes.
+ * Returns the mutex, held, or NULL with the error set. */
+static HANDLE win_lock(const char *key) {
+  WCHAR name[PRSHM__KEY_SIZE + 1];
+  HANDLE m;
+  DWORD rv, err;
+
+  prshm__win_suffixed(key, PRSHM__WIN_LOCK, name);
+  m = prshm__sys.create_mutex(NULL, name, 0, SYNCHRONIZE | MUTEX_MODIFY_STATE);
+  if (m == NULL) {
+    (void)win_fail_name(GetLastError());
+    return NULL;
+  }
+  rv = prshm__sys.wait_object(m, WIN_LOCK_WAIT_MS);
+  if (rv == WAIT_OBJECT_0 || rv == WAIT_ABANDONED) return m;
+  err = rv == WAIT_TIMEOUT ? ERROR_TIMEOUT : GetLastError();
+  (void)prshm__sys.close_handle(m);
+  if (rv == WAIT_TIMEOUT)
+    prshm__fail(PR_FILE_IS_BUSY_ERROR, (PRInt32)err);
+  else
+    prshm__fail_os((PRInt32)err);
+  return NULL;
+}
+
+static void win_unlock(HANDLE lock) {
+  (void)ReleaseMutex(lock);
+  (void)prshm__sys.close_handle(lock);
+}
+
+/* Marks the section of `h` deleted, under the name's delete lock. */
+static PRStatus win_mark_deleted(const char *key, HANDLE h) {
   prshm__win_sd sd;
   prshm__win_state state;
   PRUint64 size = 0;
-  HANDLE h;
-  DWORD err;
+
+  if (prshm__win_sd_read(h, &state, &size) != PR_SUCCESS) return PR_FAILURE;
+  if (state == PRSHM__WIN_DELETED) {
+    /* Another delete won: this process may still keep it. */
+    (void)prshm__win_keep_release_deleted(key);
+    return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
+  }
+  (void)prshm__win_sd_deleted(&sd, size);
+  if (!prshm__sys.set_object_security(h, DACL_SECURITY_INFORMATION, &sd.sd))
+    return prshm__fail_os((PRInt32)GetLastError());
+  return PR_SUCCESS;
+}
+
+static PRStatus win_remove(const char *key) {
+  WCHAR wname[PRSHM__KEY_SIZE];
+  HANDLE h, lock;
+  PRStatus rv;
 
   if (prshm__win_widen(key, wname) != PR_SUCCESS) return PR_FAILURE;
   /* Only the owner may change the DACL (Windows grants it implicitly), as
    * only the owner may remove a segment from Unix's sticky /dev/shm. */
   h = prshm__sys.open_mapping(WRITE_DAC | READ_CONTROL, FALSE, wname);
   if (h == NULL) return win_remove_denied(key, wname, GetLastError());
-  if (prshm__win_sd_read(h, &state, &size) != PR_SUCCESS) goto fail;
-  if (state == PRSHM__WIN_DELETED) {
-    (void)prshm__sys.close_handle(h);
-    (void)prshm__win_keep_release_deleted(key);
-    return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
-  }
-  (void)prshm__win_sd_deleted(&sd, size);
-  if (!prshm__sys.set_object_security(h, DACL_SECURITY_INFORMATION, &sd.sd)) {
-    err = GetLastError();
-    prshm__fail_os((PRInt32)err);
-    goto fail;
-  }
+  lock = win_lock(key);
+  if (lock == NULL) goto close_section;
+  rv = win_mark_deleted(key, h);
   (void)prshm__sys.close_handle(h);
   /* The name is unusable for everyone now; once this process lets go, the
    * memory goes with the last handle or view anyone else still has. */
-  (void)prshm__win_keep_release_deleted(key);
-  return PR_SUCCESS;
+  if (rv == PR_SUCCESS) (void)prshm__win_keep_release_deleted(key);
+  win_unlock(lock);
+  return rv;
 
-fail:
+close_section:
   (void)prshm__sys.close_handle(h);
   return PR_FAILURE;
 }
