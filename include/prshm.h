@@ -111,7 +111,9 @@ typedef struct PRSharedMemory PRSharedMemory;
  *                              (a tool's lease or lock while it checks or
  *                              removes it), or it is still size 0 after a
  *                              bounded wait (a creator that is not prshm,
- *                              or a portable-backend creator that died).
+ *                              or a portable-backend creator that died);
+ *                              Windows: creating under the name of a
+ *                              deleted segment some process still has open.
  *   PR_INVALID_STATE_ERROR     the native name is taken by something that is
  *                              not a segment (a directory, a FIFO).
  *   PR_LOOP_ERROR              the native name is a symbolic link.

@@ -1,9 +1,14 @@
 /*
- * test_win_delete.c - PR_DeleteSharedMemory() on Windows between threads
- * and processes (src/win/win32.c): of deletes racing for one name, exactly
- * one succeeds, and the lock that makes them take turns fails cleanly.
+ * test_win_delete.c - PR_DeleteSharedMemory() on Windows between processes
+ * and threads (src/win/win32.c, src/win/keep.c): a delete anywhere makes
+ * the creator let go of the segment it keeps before the delete returns,
+ * without the creator's help, so memory and name come back at once; the
+ * creator trusts only the section's DACL, never the event alone; a creator
+ * that cannot be told lets go on its next touch of the name, or at exit;
+ * and of deletes racing for one name, exactly one succeeds.
  *
- * Sections: helpers; racing deletes; the delete lock's failures.
+ * Sections: helpers; a delete by another process; creators that are not
+ * told; racing deletes; the delete lock's failures.
  */
 #include <windows.h>
 
@@ -14,23 +19,320 @@
 /* ---- Helpers ---- */
 
 /* The wide name of the object that goes with `name`: the segment's native
- * name followed by `suffix` (PRSHM__WIN_LOCK). */
+ * name followed by `suffix` (PRSHM__WIN_NOTIFY, _DONE or _LOCK). */
 static void del_object_name(const char *name, char suffix, WCHAR *out) {
   char key[PRSHM__KEY_SIZE];
   CHECK_OK(prshm__backend_impl.key(name, key));
   prshm__win_suffixed(key, suffix, out);
 }
 
+static prshm__syscalls del_real; /* the table before a test changed it */
+
+static HANDLE del_no_event(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags, DWORD access) {
+  (void)sa, (void)name, (void)flags, (void)access;
+  SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+  return NULL;
+}
+
+static PTP_WAIT del_no_wait(PTP_WAIT_CALLBACK callback, void *context) {
+  (void)callback, (void)context;
+  SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+  return NULL;
+}
+
 /* Creates `name` (64 bytes) and closes the handle: the segment is kept by
- * this process alone. */
-static void del_create_kept(const char *name) {
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+ * this process alone. `unwatched` 1 makes its NOTIFY event fail, 2 its
+ * thread-pool wait, as a system out of resources would: the segment is
+ * then kept unwatched. */
+static void del_create_kept(const char *name, int unwatched) {
+  PRSharedMemory *shm;
+
+  del_real = prshm__sys;
+  if (unwatched == 1) prshm__sys.create_event = del_no_event;
+  if (unwatched == 2) prshm__sys.create_tp_wait = del_no_wait;
+  shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  prshm__sys_reset();
   CHECK_NOT_NULL(shm);
   CHECK_OK(PR_CloseSharedMemory(shm));
 }
 
+/* Microseconds since an arbitrary start. */
+static double del_now_us(void) {
+  LARGE_INTEGER t, f;
+  QueryPerformanceCounter(&t);
+  QueryPerformanceFrequency(&f);
+  return (double)t.QuadPart * 1e6 / (double)f.QuadPart;
+}
+
+/* ---- A delete by another process ---- */
+
+CHILD(delete_it) {
+  if (argc != 1) return 2;
+  return PR_DeleteSharedMemory(argv[0]) == PR_SUCCESS ? 0 : 3;
+}
+
+TEST(another_process_deletes_the_creators_segment) {
+  const char *name = t_name("other");
+  const char *args[] = {name, NULL};
+  size_t kept = prshm__win_keep_count();
+  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  char *p;
+
+  CHECK_NOT_NULL(shm);
+  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  strcpy(p, "old");
+  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
+  /* This process let go of the handle it kept before the child's delete
+   * returned, without a call of its own into prshm. */
+  CHECK_EQ(prshm__win_keep_count(), kept);
+  /* Its own handle still holds the name: a create is refused, and the
+   * attachment works on the old memory. */
+  CHECK(PR_OpenSharedMemory(name, 64, PR_SHM_CREATE, 0600) == NULL);
+  CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
+  CHECK_STR(p, "old");
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* Its last handle gone, the name is free for a fresh segment. */
+  shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(shm);
+  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  p = PR_AttachSharedMemory(shm, 0);
+  CHECK_NOT_NULL(p);
+  CHECK_EQ(p[0], 0);
+  CHECK_OK(PR_DetachSharedMemory(shm, p));
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  CHECK_EQ(prshm__win_keep_count(), kept);
+  CHECK_EQ(t_win_named_handles(name + 1), 0);
+}
+
+#define DEL_MANY 50
+#define DEL_MANY_SIZE ((PRSize)1 << 20)
+
 static void del_many_name(char *buf, size_t size, const char *base, int i) {
   snprintf(buf, size, "%s-%d", base, i);
+}
+
+static int del_cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* argv: base name. Deletes DEL_MANY segments that another process created,
+ * creating each again at once, fresh, and deleting it again; prints how
+ * long each delete took. */
+CHILD(delete_and_recreate_many) {
+  double took[DEL_MANY];
+  char name[128];
+  int i;
+
+  if (argc != 1) return 2;
+  for (i = 0; i < DEL_MANY; i++) {
+    PRSharedMemory *shm;
+    unsigned char *p;
+    double t0;
+    del_many_name(name, sizeof name, argv[0], i);
+    t0 = del_now_us();
+    if (PR_DeleteSharedMemory(name) != PR_SUCCESS) return 3;
+    took[i] = del_now_us() - t0;
+    /* The creator holds nothing of it any more: the name is free. */
+    shm = PR_OpenSharedMemory(name, DEL_MANY_SIZE, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+    if (shm == NULL) {
+      printf("create %d after the delete: %s\n", i, PR_ErrorToName(PR_GetError()));
+      return 4;
+    }
+    p = PR_AttachSharedMemory(shm, PR_SHM_READONLY);
+    if (p == NULL || p[0] != 0 || p[DEL_MANY_SIZE - 1] != 0) return 5;
+    if (PR_DetachSharedMemory(shm, p) != PR_SUCCESS || PR_CloseSharedMemory(shm) != PR_SUCCESS ||
+        PR_DeleteSharedMemory(name) != PR_SUCCESS)
+      return 6;
+  }
+  qsort(took, DEL_MANY, sizeof took[0], del_cmp);
+  printf(
+      "%d deletes of another process's segments, each followed by a fresh create: delete took "
+      "min %.0f us, median %.0f us, max %.0f us\n",
+      DEL_MANY, took[0], took[DEL_MANY / 2], took[DEL_MANY - 1]);
+  return 0;
+}
+
+TEST(another_process_deletes_and_creates_again_at_once) {
+  const char *base = t_name("many");
+  const char *args[] = {base, NULL};
+  size_t kept = prshm__win_keep_count();
+  char name[128];
+  int i;
+
+  for (i = 0; i < DEL_MANY; i++) {
+    PRSharedMemory *shm;
+    unsigned char *p;
+    del_many_name(name, sizeof name, base, i);
+    shm = PR_OpenSharedMemory(name, DEL_MANY_SIZE, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+    CHECK_NOT_NULL(shm);
+    p = PR_AttachSharedMemory(shm, 0);
+    CHECK_NOT_NULL(p);
+    memset(p, 0xA5, DEL_MANY_SIZE);
+    CHECK_OK(PR_DetachSharedMemory(shm, p));
+    CHECK_OK(PR_CloseSharedMemory(shm));
+  }
+  CHECK_EQ(prshm__win_keep_count(), kept + DEL_MANY);
+  /* This process makes no prshm call while the child works. */
+  CHECK_EQ(t_wait(t_spawn("delete_and_recreate_many", args)), 0);
+  CHECK_EQ(prshm__win_keep_count(), kept);
+  CHECK_EQ(t_win_named_handles(base + 1), 0);
+  for (i = 0; i < DEL_MANY; i++) {
+    del_many_name(name, sizeof name, base, i);
+    CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+    CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  }
+}
+
+TEST(a_signal_without_a_delete_changes_nothing) {
+  const char *name = t_name("spurious");
+  size_t kept = prshm__win_keep_count();
+  WCHAR ename[PRSHM__KEY_SIZE + 1];
+  PRSharedMemory *shm;
+  HANDLE notify;
+  int i;
+
+  del_create_kept(name, 0);
+  del_object_name(name, PRSHM__WIN_NOTIFY, ename);
+  notify = OpenEventW(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, ename);
+  CHECK(notify != NULL);
+  /* Anyone allowed may set the event: the creator looks at the DACL, finds
+   * the segment live, resets the event and keeps it. */
+  CHECK(SetEvent(notify));
+  for (i = 0; i < 10000 && WaitForSingleObject(notify, 0) == WAIT_OBJECT_0; i++) Sleep(1);
+  CHECK_EQ(WaitForSingleObject(notify, 0), WAIT_TIMEOUT);
+  /* The callback holds the entry while it reads the DACL, then puts it
+   * back: it must come back. */
+  for (i = 0; i < 10000 && prshm__win_keep_count() != kept + 1; i++) Sleep(1);
+  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  CloseHandle(notify);
+  /* And it still watches: a real delete is seen. */
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  CHECK_EQ(prshm__win_keep_count(), kept);
+}
+
+/* ---- Creators that are not told ---- */
+
+static void del_let_go_on_touch(int unwatched) {
+  const char *name = t_name(unwatched == 1 ? "noevent" : "nowait");
+  const char *args[] = {name, NULL};
+  char key[PRSHM__KEY_SIZE];
+  size_t kept = prshm__win_keep_count();
+  PRSharedMemory *shm;
+
+  del_create_kept(name, unwatched);
+  /* Nothing but the section is left of the failed watch. */
+  CHECK_EQ(t_win_named_handles(name + 1), 1);
+  CHECK_OK(prshm__backend_impl.key(name, key));
+  /* Live: asking to let it go changes nothing. */
+  CHECK(!prshm__win_keep_release_deleted(key, PR_TRUE));
+  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  shm = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* Deleted by another process, which could not tell this one. */
+  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
+  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  /* The next touch of the name lets it go, and the memory with it. */
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(prshm__win_keep_count(), kept);
+  CHECK(!prshm__win_keep_release_deleted(key, PR_TRUE));
+  CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(PR_GetOSError(), ERROR_FILE_NOT_FOUND);
+  CHECK_EQ(t_win_named_handles(name + 1), 0);
+}
+
+TEST(a_creator_without_its_event_lets_go_on_the_next_touch) { del_let_go_on_touch(1); }
+
+TEST(a_creator_without_its_wait_lets_go_on_the_next_touch) { del_let_go_on_touch(2); }
+
+/* argv: name. Deletes it and prints how long that took. */
+CHILD(delete_and_time) {
+  double t0;
+  PRStatus rv;
+
+  if (argc != 1) return 2;
+  t0 = del_now_us();
+  rv = PR_DeleteSharedMemory(argv[0]);
+  printf("delete took %.0f ms\n", (del_now_us() - t0) / 1000);
+  return rv == PR_SUCCESS && del_now_us() - t0 >= 900e3 && del_now_us() - t0 < 5e6 ? 0 : 3;
+}
+
+TEST(a_creator_that_does_not_answer_delays_a_delete_by_a_second) {
+  const char *name = t_name("silent");
+  const char *args[] = {name, NULL};
+  WCHAR ename[PRSHM__KEY_SIZE + 1];
+  size_t kept = prshm__win_keep_count();
+  HANDLE notify, done;
+
+  /* A creator that has its event but never answers, as one that is
+   * suspended: the delete waits for it a second at most, then succeeds. */
+  del_create_kept(name, 2);
+  del_object_name(name, PRSHM__WIN_NOTIFY, ename);
+  notify = CreateEventW(NULL, TRUE, FALSE, ename);
+  CHECK(notify != NULL);
+  /* The answer of an earlier delete, left set: the deleter resets it
+   * rather than take it for its own answer. */
+  del_object_name(name, PRSHM__WIN_DONE, ename);
+  done = CreateEventW(NULL, TRUE, TRUE, ename);
+  CHECK(done != NULL);
+  CHECK_EQ(t_wait(t_spawn("delete_and_time", args)), 0);
+  CHECK_EQ(WaitForSingleObject(notify, 0), WAIT_OBJECT_0);
+  CloseHandle(notify);
+  CloseHandle(done);
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(prshm__win_keep_count(), kept);
+}
+
+/* argv: name, ready event. Creates the segment, closes it, says so, and
+ * exits once it has let go of it (bounded). */
+CHILD(create_and_wait_to_let_go) {
+  PRSharedMemory *shm;
+  WCHAR wide[128];
+  HANDLE ready;
+  int i;
+
+  if (argc != 2 || MultiByteToWideChar(CP_UTF8, 0, argv[1], -1, wide, 128) == 0) return 2;
+  shm = PR_OpenSharedMemory(argv[0], 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  if (shm == NULL || PR_CloseSharedMemory(shm) != PR_SUCCESS) return 3;
+  ready = OpenEventW(EVENT_MODIFY_STATE, FALSE, wide);
+  if (ready == NULL || !SetEvent(ready)) return 4;
+  for (i = 0; i < 60000 && prshm__win_keep_count() != 0; i++) Sleep(1);
+  return prshm__win_keep_count() == 0 ? 0 : 5;
+}
+
+TEST(a_deleter_that_cannot_wait_still_tells_the_creator) {
+  const char *name = t_name("nodone");
+  char ready_name[96];
+  const char *args[] = {name, ready_name, NULL};
+  WCHAR wide[96];
+  HANDLE ready;
+  t_proc child;
+
+  snprintf(ready_name, sizeof ready_name, "Local\\prshm-test-%ld-ready", t_pid());
+  CHECK(MultiByteToWideChar(CP_UTF8, 0, ready_name, -1, wide, 96) != 0);
+  ready = CreateEventW(NULL, TRUE, FALSE, wide);
+  CHECK(ready != NULL);
+  child = t_spawn("create_and_wait_to_let_go", args);
+  CHECK_EQ(WaitForSingleObject(ready, 60000), WAIT_OBJECT_0);
+  /* No event to wait on for the answer: the delete tells and returns. */
+  prshm__sys.create_event = del_no_event;
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  prshm__sys_reset();
+  CHECK_EQ(t_wait(child), 0);
+  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CloseHandle(ready);
 }
 
 /* ---- Racing deletes ---- */
@@ -145,6 +447,7 @@ TEST(of_deletes_racing_across_processes_exactly_one_succeeds) {
   const char *base = t_name("procs");
   char start_name[96], name[128];
   const char *args[] = {base, start_name, NULL};
+  size_t kept = prshm__win_keep_count();
   t_proc kids[DEL_PROCS];
   HANDLE start;
   int i, won = 0;
@@ -172,6 +475,7 @@ TEST(of_deletes_racing_across_processes_exactly_one_succeeds) {
   }
   /* Every name was deleted exactly once, whoever did it. */
   CHECK_EQ(won, DEL_NAMES);
+  CHECK_EQ(prshm__win_keep_count(), kept);
   CloseHandle(start);
 }
 
@@ -203,7 +507,7 @@ TEST(a_delete_that_cannot_take_the_lock_changes_nothing) {
   const char *name = t_name("nolock");
   long handles;
 
-  del_create_kept(name);
+  del_create_kept(name, 0);
   handles = t_win_named_handles(name + 1);
   prshm__sys.create_mutex = del_no_mutex;
   CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
@@ -230,7 +534,7 @@ TEST(a_lock_name_held_by_another_kind_of_object_refuses_deletes) {
   WCHAR lname[PRSHM__KEY_SIZE + 1];
   HANDLE squatter;
 
-  del_create_kept(name);
+  del_create_kept(name, 0);
   del_object_name(name, PRSHM__WIN_LOCK, lname);
   squatter = CreateEventW(NULL, TRUE, FALSE, lname);
   CHECK(squatter != NULL);
@@ -253,7 +557,7 @@ TEST(a_lock_whose_holder_died_is_taken_over) {
   HANDLE thread;
   DWORD code = 1;
 
-  del_create_kept(name);
+  del_create_kept(name, 0);
   del_object_name(name, PRSHM__WIN_LOCK, lname);
   /* The thread's handle stays open, so the mutex outlives its holder. */
   thread = CreateThread(NULL, 0, del_abandon, lname, 0, NULL);

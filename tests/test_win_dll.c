@@ -1,8 +1,10 @@
 /*
  * test_win_dll.c - prshm as a DLL: it exports exactly the public API (PR_*
  * and prshm_*, never an internal prshm__ name), works when loaded at run
- * time, and can be unloaded while a thread still holds an error text (the
- * text's destructor lives in the DLL: src/win/dllmain.c).
+ * time, beside a static copy in the same process, and can be unloaded
+ * while a thread still holds an error text (the text's destructor lives in
+ * the DLL) and while it keeps segments alive (let go, their waits stopped,
+ * so nothing calls into the unloaded code): src/win/dllmain.c.
  *
  * The DLL is found on the search path (WINEPATH under the test suite's
  * wine); where it is not, these tests skip.
@@ -10,6 +12,7 @@
 #include <windows.h>
 
 #include "runner.h"
+#include "win.h"
 
 static HMODULE dll_load(void) {
   HMODULE dll = LoadLibraryW(L"libprshm.dll");
@@ -104,6 +107,16 @@ TEST(works_when_loaded_at_run_time) {
   CHECK_EQ(detach(shm, p), PR_SUCCESS);
   CHECK_EQ(close(shm), PR_SUCCESS);
   CHECK_EQ(del(name), PR_SUCCESS);
+  /* A segment the DLL keeps, deleted through this program's copy: the DLL
+   * lets go before the delete returns, so the name is free at once. */
+  shm = open(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  mine = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(mine);
+  CHECK_OK(PR_CloseSharedMemory(mine));
+  CHECK_OK(PR_DeleteSharedMemory(name));
   CHECK(FreeLibrary(dll));
 }
 
@@ -144,4 +157,74 @@ TEST(unloads_while_a_thread_holds_an_error_text) {
   CloseHandle(thread);
   CloseHandle(dll_ready);
   CloseHandle(dll_go);
+}
+
+static HANDLE dll_fired; /* set by dll_on_notify */
+
+static void CALLBACK dll_on_notify(PTP_CALLBACK_INSTANCE instance, void *context, PTP_WAIT wait,
+                                   TP_WAIT_RESULT result) {
+  (void)instance, (void)context, (void)wait, (void)result;
+  SetEvent(dll_fired);
+}
+
+/* The NOTIFY event of `name`, opened here to set it by hand. */
+static HANDLE dll_notify(const char *name) {
+  char key[PRSHM__KEY_SIZE];
+  WCHAR wide[PRSHM__KEY_SIZE + 1];
+  HANDLE h;
+
+  CHECK_OK(prshm__backend_impl.key(name, key));
+  prshm__win_suffixed(key, PRSHM__WIN_NOTIFY, wide);
+  h = OpenEventW(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, wide);
+  CHECK(h != NULL);
+  return h;
+}
+
+TEST(unload_lets_kept_segments_go_and_stops_their_waits) {
+  const char *alone = t_name("unalone"), *held = t_name("unheld");
+  HMODULE dll = dll_load();
+  dll_open_fn open = DLL_FN(dll, dll_open_fn, "PR_OpenSharedMemory");
+  dll_close_fn close = DLL_FN(dll, dll_close_fn, "PR_CloseSharedMemory");
+  PRSharedMemory *shm, *mine;
+  HANDLE notify[2];
+  PTP_WAIT wait;
+
+  CHECK(open && close);
+  /* Two segments the DLL keeps; this program holds one of them open. */
+  shm = open(alone, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  shm = open(held, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  mine = PR_OpenSharedMemory(held, 0, 0, 0);
+  CHECK_NOT_NULL(mine);
+  notify[0] = dll_notify(alone);
+  notify[1] = dll_notify(held);
+  CHECK(FreeLibrary(dll));
+  CHECK(GetModuleHandleW(L"libprshm.dll") == NULL);
+  /* The DLL let go of both, as its process's exit would have: the one
+   * nobody else held is gone, the other lives on in this program. */
+  CHECK(PR_OpenSharedMemory(alone, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  shm = PR_OpenSharedMemory(held, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* Setting the events the DLL waited on runs nothing of it: a wait left
+   * armed would call into unloaded code and end the process here. Another
+   * wait on the same event shows the pool has seen it set. */
+  dll_fired = CreateEventW(NULL, TRUE, FALSE, NULL);
+  CHECK(dll_fired != NULL);
+  wait = CreateThreadpoolWait(dll_on_notify, NULL, NULL);
+  CHECK(wait != NULL);
+  SetThreadpoolWait(wait, notify[0], NULL);
+  CHECK(SetEvent(notify[1]));
+  CHECK(SetEvent(notify[0]));
+  CHECK_EQ(WaitForSingleObject(dll_fired, 60000), WAIT_OBJECT_0);
+  WaitForThreadpoolWaitCallbacks(wait, FALSE);
+  CloseThreadpoolWait(wait);
+  CloseHandle(dll_fired);
+  CloseHandle(notify[0]);
+  CloseHandle(notify[1]);
+  CHECK_OK(PR_CloseSharedMemory(mine));
 }

@@ -1,14 +1,15 @@
 /*
- * test_win_lifetime.c - how long a segment and its name live on Windows,
- * and what PR_DeleteSharedMemory() does there (src/win/win32.c,
- * docs/windows.md): the creating process keeps a segment alive until it
- * deletes it or exits; after that, any handle keeps it, name and all, while
- * a view alone keeps only the memory (Windows removes a name with the last
- * handle, views or not); delete makes the name unusable at once while
- * attachments keep working.
+ * test_win_lifetime.c - how long a segment and its name live on Windows
+ * (src/win/win32.c, docs/windows.md): the creating process keeps a segment
+ * alive until it is deleted or that process exits; after that, any handle
+ * keeps it, name and all, while a view alone keeps only the memory (Windows
+ * removes a name with the last handle, views or not); delete makes the name
+ * unusable at once while attachments keep working. Deletes by other
+ * processes, and deletes racing one another, are test_win_delete.c's.
  */
 #include <windows.h>
 
+#include "proc_win.h"
 #include "runner.h"
 #include "win.h"
 
@@ -221,64 +222,6 @@ TEST(a_view_alone_keeps_the_memory_not_the_name) {
   CloseHandle(hg);
 }
 
-CHILD(delete_it) {
-  if (argc != 1) return 2;
-  return PR_DeleteSharedMemory(argv[0]) == PR_SUCCESS ? 0 : 3;
-}
-
-TEST(another_process_deletes_the_creators_segment) {
-  const char *name = t_name("other");
-  const char *args[] = {name, NULL};
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-  char *p;
-
-  CHECK_NOT_NULL(shm);
-  p = PR_AttachSharedMemory(shm, 0);
-  CHECK_NOT_NULL(p);
-  strcpy(p, "old");
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  /* The creator still holds it open: the name stays taken. Seeing the
-   * deletion, prshm has let go of the handle it kept. */
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  CHECK(PR_OpenSharedMemory(name, 64, PR_SHM_CREATE, 0600) == NULL);
-  CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  CHECK_STR(p, "old");
-  CHECK_OK(PR_DetachSharedMemory(shm, p));
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  /* Its last handle gone, the name is free for a fresh segment. */
-  shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-  CHECK_NOT_NULL(shm);
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  p = PR_AttachSharedMemory(shm, 0);
-  CHECK_NOT_NULL(p);
-  CHECK_EQ(p[0], 0);
-  CHECK_OK(PR_DetachSharedMemory(shm, p));
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_OK(PR_DeleteSharedMemory(name));
-  CHECK_EQ(prshm__win_keep_count(), kept);
-}
-
-TEST(opening_a_deleted_name_lets_go_of_the_kept_handle) {
-  const char *name = t_name("letgo");
-  const char *args[] = {name, NULL};
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
-  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  /* And the memory went with it: the name is free. */
-  CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
-  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
-  CHECK_EQ(PR_GetOSError(), ERROR_FILE_NOT_FOUND);
-}
-
 TEST(delete_twice_and_recreate_in_a_loop) {
   const char *name = t_name("loop");
   size_t kept = prshm__win_keep_count();
@@ -301,27 +244,6 @@ TEST(delete_twice_and_recreate_in_a_loop) {
   }
   CHECK_EQ(prshm__win_keep_count(), kept);
   CHECK_EQ(t_open_descriptors(), handles);
-}
-
-TEST(a_kept_handle_goes_only_with_its_own_deleted_section) {
-  const char *name = t_name("own");
-  const char *args[] = {name, NULL};
-  char key[PRSHM__KEY_SIZE];
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_OK(prshm__backend_impl.key(name, key));
-  /* Live: asking to let it go changes nothing. */
-  CHECK(!prshm__win_keep_release_deleted(key));
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  shm = PR_OpenSharedMemory(name, 0, 0, 0);
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  /* Deleted by another process: now it goes. */
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  CHECK(prshm__win_keep_release_deleted(key));
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  CHECK(!prshm__win_keep_release_deleted(key));
+  /* Nor is any handle left on the events and locks that go with it. */
+  CHECK_EQ(t_win_named_handles(name + 1), 0);
 }

@@ -194,15 +194,21 @@ static void sec_read_handle(HANDLE h, sec_read *r) {
            ERROR_SUCCESS);
 }
 
-/* The segment `name`'s descriptor. */
-static void sec_read_back(const char *name, sec_read *r) {
+/* The segment `name`'s descriptor, or with `suffix` that of the event
+ * that goes with it. */
+static void sec_read_back(const char *name, char suffix, sec_read *r) {
   char key[PRSHM__KEY_SIZE];
-  WCHAR wide[PRSHM__KEY_SIZE];
+  WCHAR wide[PRSHM__KEY_SIZE + 1];
   HANDLE h;
 
   CHECK_OK(prshm__backend_impl.key(name, key));
-  CHECK_OK(prshm__win_widen(key, wide));
-  h = OpenFileMappingW(READ_CONTROL, FALSE, wide);
+  if (suffix == 0) {
+    CHECK_OK(prshm__win_widen(key, wide));
+    h = OpenFileMappingW(READ_CONTROL, FALSE, wide);
+  } else {
+    prshm__win_suffixed(key, suffix, wide);
+    h = OpenEventW(READ_CONTROL, FALSE, wide);
+  }
   CHECK(h != NULL);
   sec_read_handle(h, r);
   CloseHandle(h);
@@ -290,7 +296,7 @@ TEST(descriptor_for_each_mode) {
     snprintf(name, sizeof name, "/prshm-test-%ld-sd-%o", t_pid(), (unsigned)modes[i]);
     shm = PR_OpenSharedMemory(name, 100, PR_SHM_CREATE | PR_SHM_EXCL, modes[i]);
     CHECK_NOT_NULL(shm);
-    sec_read_back(name, &r);
+    sec_read_back(name, 0, &r);
     CHECK(EqualSid(r.owner, user));
     /* Windows gives the object the token's primary group, which no ACE
      * names: it grants nothing. */
@@ -308,6 +314,10 @@ TEST(descriptor_for_each_mode) {
     CHECK_EQ(sec_label(&r), (modes[i] & 07) != 0 && own > SECURITY_MANDATORY_MEDIUM_RID
                                 ? SECURITY_MANDATORY_MEDIUM_RID
                                 : own);
+    LocalFree(r.sd);
+    /* The event a delete sets carries the same label. */
+    sec_read_back(name, PRSHM__WIN_NOTIFY, &r);
+    CHECK_EQ(sec_label(&r), prshm__win_sd_level_for(own, modes[i]));
     LocalFree(r.sd);
     CHECK_OK(PR_CloseSharedMemory(shm));
     CHECK_OK(PR_DeleteSharedMemory(name));
@@ -360,11 +370,14 @@ TEST(label_level_for_each_creator_and_mode) {
     FreeSid(sec_fake_level);
     sec_fake_level = NULL;
     CHECK_NOT_NULL(shm);
-    sec_read_back(name, &r);
+    sec_read_back(name, 0, &r);
     if (sec_label(&r) != cases[i].label)
       t_fail(__FILE__, __LINE__, "creator %#lx, mode %03o: label %#lx, expected %#lx",
              (unsigned long)cases[i].creator, (unsigned)cases[i].mode, (unsigned long)sec_label(&r),
              (unsigned long)cases[i].label);
+    LocalFree(r.sd);
+    sec_read_back(name, PRSHM__WIN_NOTIFY, &r);
+    CHECK_EQ(sec_label(&r), cases[i].label);
     LocalFree(r.sd);
     CHECK_OK(PR_CloseSharedMemory(shm));
     CHECK_OK(PR_DeleteSharedMemory(name));
@@ -382,7 +395,7 @@ TEST(descriptor_reads_back_as_written) {
   CHECK(AllocateAndInitializeSid(&world, 1, SECURITY_WORLD_RID, 0, 0, 0, 0, 0, 0, 0, &everyone));
   shm = PR_OpenSharedMemory(name, 12345, PR_SHM_CREATE | PR_SHM_EXCL, 0704);
   CHECK_NOT_NULL(shm);
-  sec_read_back(name, &r);
+  sec_read_back(name, 0, &r);
   CHECK(EqualSid(r.owner, user));
   /* 0704: owner rwx; everyone reads; then the marker with the exact size. */
   {
@@ -400,7 +413,7 @@ TEST(descriptor_reads_back_as_written) {
   /* Deleted: everyone may read the DACL, nobody may map; the marker says
    * so; the label stays. */
   CHECK_OK(PR_DeleteSharedMemory(name));
-  sec_read_back(name, &r);
+  sec_read_back(name, 0, &r);
   {
     SID_IDENTIFIER_AUTHORITY rm = {SECURITY_RESOURCE_MANAGER_AUTHORITY};
     CHECK(AllocateAndInitializeSid(&rm, 4, PRSHM__WIN_MARK_MAGIC, PRSHM__WIN_MARK_DELETED, 0, 12345,

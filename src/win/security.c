@@ -1,7 +1,8 @@
 /*
  * security.c (Windows) - the security descriptor of a section: from a Unix
  * mode and the creator's integrity level when prshm creates it, to a
- * tombstone when prshm deletes it, and back to what its marker says.
+ * tombstone when prshm deletes it, and back to what its marker says; and
+ * the descriptor of the events that go with a segment.
  *
  * Who. A mode names three classes: the owner, the group, everyone else.
  * Windows has no group that means "the owner's group": the token's primary
@@ -32,8 +33,8 @@
  * level to use a segment creates it while impersonating a token of that
  * level.
  *
- * Sections: SIDs and ACEs, tokens, the section's descriptor, the
- * tombstone, reading the marker.
+ * Sections: SIDs and ACEs, tokens, the section's descriptor, the tombstone
+ * and the events' descriptor, reading the marker.
  */
 #include <stdlib.h>
 
@@ -192,7 +193,7 @@ PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size) {
   return PR_SUCCESS;
 }
 
-/* ---- The tombstone ---- */
+/* ---- The tombstone and the events' descriptor ---- */
 
 PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size) {
   security_sid everyone, marker;
@@ -205,6 +206,13 @@ PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size) {
   (void)AddAccessAllowedAce(acl, ACL_REVISION, READ_CONTROL, &everyone.sid);
   (void)AddAccessAllowedAce(acl, ACL_REVISION, 0, &marker.sid);
   return PR_SUCCESS;
+}
+
+void prshm__win_sd_event(prshm__win_sd *sd, DWORD level) {
+  /* No DACL in the descriptor: Windows gives the event the creator's
+   * default one, which admits the creator's user. */
+  security_begin(sd);
+  security_label(sd, level);
 }
 
 /* ---- Reading the marker ---- */

@@ -44,8 +44,13 @@ PRStatus prshm__win_widen(const char *key, WCHAR *out);
  * of these characters, none of which a key can hold (after its namespace a
  * key has only letters, digits and the bytes . _ - % + :), so they never
  * meet a segment's name or one another's:
- *   LOCK    a mutex that a delete holds from reading the DACL to writing
- *           the tombstone, so that exactly one delete succeeds. */
+ *   NOTIFY  an event the creator waits on, which a delete sets (keep.c);
+ *   DONE    an event a deleter waits on, which the creator sets once it has
+ *           let go of the deleted segment;
+ *   LOCK    a mutex that a delete holds from reading the DACL until the
+ *           creator has let go, so that exactly one delete succeeds. */
+#define PRSHM__WIN_NOTIFY '!'
+#define PRSHM__WIN_DONE '~'
 #define PRSHM__WIN_LOCK '#'
 
 /* Writes the wide name of `key` followed by `suffix` into `out`, which has
@@ -98,6 +103,10 @@ DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode);
  * that it is deleted) and nobody may map it any more. */
 PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size);
 
+/* The descriptor of an event that goes with a segment: label `level`, and
+ * the creator's default DACL. */
+void prshm__win_sd_event(prshm__win_sd *sd, DWORD level);
+
 /* Reads the DACL of `section` (opened with READ_CONTROL): *state, and
  * *size when the marker is there. */
 PRStatus prshm__win_sd_read(HANDLE section, prshm__win_state *state, PRUint64 *size);
@@ -108,18 +117,30 @@ PRStatus prshm__win_sd_read(HANDLE section, prshm__win_state *state, PRUint64 *s
  * Windows destroys a section with its last handle. So that a segment lives
  * until PR_DeleteSharedMemory(), as on Unix, the process that creates one
  * keeps a handle of its own on it (allowed only to read the DACL) until the
- * segment is deleted or the process exits.
+ * segment is deleted, by any process, or this process exits. A delete in
+ * another process sets the segment's NOTIFY event, and a thread-pool wait
+ * lets the handle go at once.
  */
 
-/* Keeps `section` alive under `key` through a duplicate handle. */
-PRStatus prshm__win_keep_add(const char *key, HANDLE section);
+/* Keeps `section` alive under `key` through a duplicate handle, watched
+ * through its NOTIFY event, made with `event_sa` (if the event or its wait
+ * cannot be made, the segment is kept all the same, unwatched). */
+PRStatus prshm__win_keep_add(const char *key, HANDLE section, SECURITY_ATTRIBUTES *event_sa);
 
-/* Closes the handle kept for `key` if its section has been deleted;
- * PR_TRUE if it did (the name may then be free). */
-PRBool prshm__win_keep_release_deleted(const char *key);
+/* Closes the handle kept for `key` if its section has been deleted, and
+ * then, if `tell`, sets the DONE event of a deleter that may wait for it;
+ * PR_TRUE if it did (the name may then be free). PR_FALSE also while the
+ * wait's callback is at work on that handle: it lets it go itself if the
+ * section is deleted. */
+PRBool prshm__win_keep_release_deleted(const char *key, PRBool tell);
 
 /* The number of sections kept alive (for tests). */
 size_t prshm__win_keep_count(void);
+
+/* Stops every wait and closes every kept handle: the module is being
+ * unloaded, and no callback may run into its code afterwards. The segments
+ * then live on only while another handle holds them, as after an exit. */
+void prshm__win_keep_unload(void);
 
 /* ------------------------------------------------------------------------
  * Threads (thread.c).
