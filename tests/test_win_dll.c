@@ -2,9 +2,9 @@
  * test_win_dll.c - prshm as a DLL: it exports exactly the public API (PR_*
  * and prshm_*, never an internal prshm__ name), works when loaded at run
  * time, beside a static copy in the same process, and can be unloaded
- * while a thread still holds an error text (the text's destructor lives in
- * the DLL) and while it keeps segments alive (let go, their waits stopped,
- * so nothing calls into the unloaded code): src/win/dllmain.c.
+ * while threads hold error texts (freed at once) and while it keeps
+ * segments alive (let go, their waits stopped, so nothing calls into the
+ * unloaded code): src/win/thread.c's TLS callback.
  *
  * The DLL is found on the search path (WINEPATH under the test suite's
  * wine); where it is not, these tests skip.
@@ -157,6 +157,71 @@ TEST(unloads_while_a_thread_holds_an_error_text) {
   CloseHandle(thread);
   CloseHandle(dll_ready);
   CloseHandle(dll_go);
+}
+
+/* Committed private memory of this process, in bytes: where a 1 MiB heap
+ * block lives (the process counters of wine do not show it). */
+static long long dll_committed(void) {
+  MEMORY_BASIC_INFORMATION m;
+  const char *p = NULL;
+  long long total = 0;
+
+  while (VirtualQuery(p, &m, sizeof m) == sizeof m) {
+    if (m.State == MEM_COMMIT && m.Type == MEM_PRIVATE) total += (long long)m.RegionSize;
+    p = (const char *)m.BaseAddress + m.RegionSize;
+  }
+  return total;
+}
+
+#define DLL_HOLDERS 4
+#define DLL_TEXT_BYTES (1 << 20)
+
+static char *dll_big_text;   /* DLL_TEXT_BYTES of text for the holders */
+static HANDLE dll_set_count; /* a semaphore: one release per holder that set its text */
+
+/* Sets a 1 MiB error text through the DLL, then waits to be let go. */
+static DWORD WINAPI dll_big_holder(void *arg) {
+  (void)arg;
+  dll_set_text(DLL_TEXT_BYTES, dll_big_text);
+  ReleaseSemaphore(dll_set_count, 1, NULL);
+  return WaitForSingleObject(dll_go, 60000) == WAIT_OBJECT_0 ? 7 : 8;
+}
+
+TEST(unload_frees_every_threads_error_text) {
+  HMODULE dll = dll_load();
+  HANDLE threads[DLL_HOLDERS];
+  long long held;
+  DWORD code = 0;
+  int i;
+
+  dll_set_text = DLL_FN(dll, dll_set_text_fn, "PR_SetErrorText");
+  CHECK(dll_set_text != NULL);
+  dll_big_text = malloc(DLL_TEXT_BYTES);
+  CHECK(dll_big_text != NULL);
+  memset(dll_big_text, 'u', DLL_TEXT_BYTES);
+  dll_set_count = CreateSemaphoreW(NULL, 0, DLL_HOLDERS, NULL);
+  dll_go = CreateEventW(NULL, TRUE, FALSE, NULL);
+  CHECK(dll_set_count != NULL && dll_go != NULL);
+  for (i = 0; i < DLL_HOLDERS; i++) {
+    threads[i] = CreateThread(NULL, 0, dll_big_holder, NULL, 0, NULL);
+    CHECK(threads[i] != NULL);
+  }
+  for (i = 0; i < DLL_HOLDERS; i++)
+    CHECK_EQ(WaitForSingleObject(dll_set_count, 60000), WAIT_OBJECT_0);
+  held = dll_committed();
+  CHECK(FreeLibrary(dll));
+  /* Every living thread's text went with the DLL. */
+  CHECK_INT(dll_committed(), <=, held - (DLL_HOLDERS - 1) * (long long)DLL_TEXT_BYTES);
+  CHECK(SetEvent(dll_go));
+  for (i = 0; i < DLL_HOLDERS; i++) {
+    CHECK_EQ(WaitForSingleObject(threads[i], 60000), WAIT_OBJECT_0);
+    CHECK(GetExitCodeThread(threads[i], &code));
+    CHECK_EQ(code, 7);
+    CloseHandle(threads[i]);
+  }
+  CloseHandle(dll_set_count);
+  CloseHandle(dll_go);
+  free(dll_big_text);
 }
 
 static HANDLE dll_fired; /* set by dll_on_notify */

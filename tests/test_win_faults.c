@@ -544,6 +544,28 @@ TEST(listing_is_not_available) {
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
 }
 
+static DWORD f_no_slot(void) {
+  SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+  return TLS_OUT_OF_INDEXES;
+}
+
+TEST(no_slot_for_error_texts_keeps_none) {
+  char got[16] = "unchanged";
+
+  /* The slot is made with the first text of the process: this one. */
+  prshm__sys.tls_alloc = f_no_slot;
+  PR_SetErrorText(5, "lost!");
+  prshm__sys_reset();
+  CHECK_EQ(PR_GetErrorTextLength(), 0);
+  CHECK_EQ(PR_GetErrorText(got), 0);
+  CHECK_STR(got, "");
+  /* Made once: the process goes on without texts, and without leaks. */
+  PR_SetErrorText(5, "again");
+  CHECK_EQ(PR_GetErrorTextLength(), 0);
+  PR_SetError(PR_IO_ERROR, 7);
+  CHECK_ERROR(PR_IO_ERROR);
+}
+
 TEST(windows_errors_translate_in_one_place) {
   static const struct {
     DWORD oserr;      /* a GetLastError() value */

@@ -76,12 +76,14 @@ static PTP_WAIT sys_create_tp_wait(PTP_WAIT_CALLBACK callback, void *context) {
   return CreateThreadpoolWait(callback, context, NULL);
 }
 
+static DWORD sys_tls_alloc(void) { return TlsAlloc(); }
+
 #define SYS_DEFAULTS                                                                             \
   {                                                                                              \
     sys_create_mapping, sys_open_mapping, sys_map_view, sys_unmap_view, sys_close_handle,        \
         sys_duplicate_handle, sys_get_token_information, sys_get_object_security,                \
         sys_set_object_security, sys_get_current_directory, sys_virtual_query, sys_create_event, \
-        sys_open_event, sys_create_mutex, sys_wait_object, sys_create_tp_wait,                   \
+        sys_open_event, sys_create_mutex, sys_wait_object, sys_create_tp_wait, sys_tls_alloc,    \
   }
 
 static const prshm__syscalls sys_defaults = SYS_DEFAULTS;

@@ -44,6 +44,8 @@ typedef struct prshm__syscalls {
   DWORD (*wait_object)(HANDLE handle, DWORD milliseconds);
   /* CreateThreadpoolWait() in the process's default pool. */
   PTP_WAIT (*create_tp_wait)(PTP_WAIT_CALLBACK callback, void *context);
+  /* TlsAlloc(). */
+  DWORD (*tls_alloc)(void);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */

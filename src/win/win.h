@@ -142,12 +142,4 @@ size_t prshm__win_keep_count(void);
  * then live on only while another handle holds them, as after an exit. */
 void prshm__win_keep_unload(void);
 
-/* ------------------------------------------------------------------------
- * Threads (thread.c).
- */
-
-/* Frees every thread's error text and the slot that holds them, when the
- * DLL is unloaded (dllmain.c). */
-void prshm__thread_unload(void);
-
 #endif /* PRSHM_WIN_H */
