@@ -1,6 +1,7 @@
 /*
  * test_win_handles.c - prshm's handles on Windows: none is inheritable
- * (DESIGN.md 13; NSPR's are, so every child got them), and none leaks.
+ * (a child started with handle inheritance gets none of them; NSPR's are
+ * inheritable, so every such child got them), and none leaks.
  */
 #include <windows.h>
 

@@ -1,6 +1,7 @@
 /*
- * names.c (Windows) - the name rules of DESIGN.md 2-4 on Windows. Pure
- * functions: no system call, no global state.
+ * names.c (Windows) - prshm's name rules (what a name means, how it is
+ * resolved, how it becomes a key) read the Windows way. Pure functions: no
+ * system call, no global state.
  *
  * A name is read as a path in the Windows way and then follows the rules of
  * name.c: '\' separates components like '/'; a name that starts with a

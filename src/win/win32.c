@@ -205,7 +205,8 @@ static win_step win_open_existing(const char *key, const WCHAR *wname, PRSize si
   DWORD err;
   win_step rv;
 
-  /* A process allowed only to read opens read-only (DESIGN.md 12). */
+  /* mode is not an access request: a process allowed only to read opens
+   * the segment read-only, and only a read-write attach then fails. */
   if (h == NULL && GetLastError() == ERROR_ACCESS_DENIED)
     h = prshm__sys.open_mapping(WIN_OPEN_RO, FALSE, wname);
   if (h != NULL) return win_adopt(h, writable, size, seg);
