@@ -1,10 +1,11 @@
 /*
  * test_win_dll.c - prshm as a DLL: it exports exactly the public API (PR_*
  * and prshm_*, never an internal prshm__ name), works when loaded at run
- * time, beside a static copy in the same process, and can be unloaded
- * while threads hold error texts (freed at once) and while it keeps
- * segments alive (let go, their waits stopped, so nothing calls into the
- * unloaded code): src/win/thread.c's TLS callback.
+ * time, beside a static copy in the same process, frees a thread's error
+ * text when the thread exits, and can be unloaded while threads hold error
+ * texts (freed at once) and while it keeps segments alive (let go, their
+ * waits stopped, so nothing calls into the unloaded code): src/win/thread.c's
+ * TLS callback.
  *
  * The DLL is found on the search path (WINEPATH under the test suite's
  * wine); where it is not, these tests skip.
@@ -221,6 +222,38 @@ TEST(unload_frees_every_threads_error_text) {
   }
   CloseHandle(dll_set_count);
   CloseHandle(dll_go);
+  free(dll_big_text);
+}
+
+/* Sets a 1 MiB error text through the DLL and exits at once. */
+static DWORD WINAPI dll_set_and_exit(void *arg) {
+  (void)arg;
+  dll_set_text(DLL_TEXT_BYTES, dll_big_text);
+  return 0;
+}
+
+TEST(a_threads_exit_frees_its_error_text_in_the_dll) {
+  HMODULE dll = dll_load();
+  long long before = 0;
+  int i;
+
+  dll_set_text = DLL_FN(dll, dll_set_text_fn, "PR_SetErrorText");
+  CHECK(dll_set_text != NULL);
+  dll_big_text = malloc(DLL_TEXT_BYTES);
+  CHECK(dll_big_text != NULL);
+  memset(dll_big_text, 'x', DLL_TEXT_BYTES);
+  /* One thread after another, each leaving 1 MiB of text in the DLL's
+   * record for it: the DLL's TLS callback frees it as the thread exits. */
+  for (i = 0; i < 41; i++) {
+    HANDLE h = CreateThread(NULL, 0, dll_set_and_exit, NULL, 0, NULL);
+    CHECK(h != NULL);
+    CHECK_EQ(WaitForSingleObject(h, 60000), WAIT_OBJECT_0);
+    CloseHandle(h);
+    if (i == 0) before = dll_committed();
+  }
+  /* 40 MiB more, had any thread's text been left behind. */
+  CHECK_INT(dll_committed(), <, before + 32 * (long long)DLL_TEXT_BYTES);
+  CHECK(FreeLibrary(dll));
   free(dll_big_text);
 }
 
