@@ -11,6 +11,7 @@
  * told; racing deletes; the delete lock's failures.
  */
 #include <windows.h>
+#include <aclapi.h>
 
 #include "proc_win.h"
 #include "runner.h"
@@ -294,6 +295,33 @@ TEST(a_creator_that_does_not_answer_delays_a_delete_by_a_second) {
   CHECK_EQ(prshm__win_keep_count(), kept);
 }
 
+/* The integrity level of the object `h` (opened with READ_CONTROL), after
+ * checking that its label refuses everything to lower levels. */
+static DWORD del_label(HANDLE h) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  SYSTEM_MANDATORY_LABEL_ACE *ace;
+  PACL sacl = NULL;
+  BOOL present = FALSE, defaulted;
+  DWORD level;
+  PSID sid;
+
+  CHECK_EQ(
+      GetSecurityInfo(h, SE_KERNEL_OBJECT, LABEL_SECURITY_INFORMATION, NULL, NULL, NULL, NULL, &sd),
+      ERROR_SUCCESS);
+  CHECK(GetSecurityDescriptorSacl(sd, &present, &sacl, &defaulted));
+  CHECK(present && sacl != NULL);
+  CHECK_EQ(sacl->AceCount, 1);
+  CHECK(GetAce(sacl, 0, (void **)&ace));
+  CHECK_EQ(ace->Header.AceType, SYSTEM_MANDATORY_LABEL_ACE_TYPE);
+  CHECK_EQ(ace->Mask, SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP |
+                          SYSTEM_MANDATORY_LABEL_NO_EXECUTE_UP);
+  sid = (PSID)&ace->SidStart;
+  CHECK_EQ(*GetSidSubAuthorityCount(sid), 1);
+  level = *GetSidSubAuthority(sid, 0);
+  LocalFree(sd);
+  return level;
+}
+
 /* argv: name, ready event. Creates the segment, closes it, says so, and
  * exits once it has let go of it (bounded). */
 CHILD(create_and_wait_to_let_go) {
@@ -332,6 +360,48 @@ TEST(a_deleter_that_cannot_wait_still_tells_the_creator) {
   CHECK_EQ(t_wait(child), 0);
   CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CloseHandle(ready);
+}
+
+static WCHAR del_done_name[PRSHM__KEY_SIZE + 1]; /* the DONE event to read */
+static DWORD del_done_level;                     /* the label found on it, or 0 */
+
+/* The delete's waits, which read the label of the DONE event when it
+ * exists: it does while the deleter waits for the creator's answer. */
+static DWORD del_wait_reading_done(HANDLE h, DWORD ms) {
+  HANDLE done = OpenEventW(READ_CONTROL, FALSE, del_done_name);
+
+  if (done != NULL) {
+    del_done_level = del_label(done);
+    CloseHandle(done);
+  }
+  return del_real.wait_object(h, ms);
+}
+
+TEST(the_answer_event_is_labelled_low) {
+  const char *name = t_name("donelabel");
+  char ready_name[96];
+  const char *args[] = {name, ready_name, NULL};
+  WCHAR wide[96];
+  HANDLE ready;
+  t_proc child;
+
+  snprintf(ready_name, sizeof ready_name, "Local\\prshm-test-%ld-lready", t_pid());
+  CHECK(MultiByteToWideChar(CP_UTF8, 0, ready_name, -1, wide, 96) != 0);
+  ready = CreateEventW(NULL, TRUE, FALSE, wide);
+  CHECK(ready != NULL);
+  child = t_spawn("create_and_wait_to_let_go", args);
+  CHECK_EQ(WaitForSingleObject(ready, 60000), WAIT_OBJECT_0);
+  del_object_name(name, PRSHM__WIN_DONE, del_done_name);
+  del_real = prshm__sys;
+  del_done_level = 0;
+  prshm__sys.wait_object = del_wait_reading_done;
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  prshm__sys_reset();
+  /* Low, whatever the deleter's level: a creator at any level may answer
+   * (the creator's answer, set on it, ended the child). */
+  CHECK_EQ(del_done_level, SECURITY_MANDATORY_LOW_RID);
+  CHECK_EQ(t_wait(child), 0);
   CloseHandle(ready);
 }
 
