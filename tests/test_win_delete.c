@@ -363,29 +363,94 @@ TEST(a_deleter_that_cannot_wait_still_tells_the_creator) {
   CloseHandle(ready);
 }
 
-static WCHAR del_done_name[PRSHM__KEY_SIZE + 1]; /* the DONE event to read */
-static DWORD del_done_level;                     /* the label found on it, or 0 */
+/* Checks that the DACL of `h` (opened with READ_CONTROL) has one ACE, which
+ * allows everyone `rights` and nothing more. */
+static void del_check_dacl(HANDLE h, DWORD rights) {
+  SID_IDENTIFIER_AUTHORITY world = {SECURITY_WORLD_SID_AUTHORITY};
+  PSECURITY_DESCRIPTOR sd = NULL;
+  ACCESS_ALLOWED_ACE *ace;
+  PACL dacl = NULL;
+  PSID everyone;
 
-/* The delete's waits, which read the label of the DONE event when it
- * exists: it does while the deleter waits for the creator's answer. */
-static DWORD del_wait_reading_done(HANDLE h, DWORD ms) {
+  CHECK(AllocateAndInitializeSid(&world, 1, SECURITY_WORLD_RID, 0, 0, 0, 0, 0, 0, 0, &everyone));
+  CHECK_EQ(
+      GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd),
+      ERROR_SUCCESS);
+  CHECK(dacl != NULL);
+  CHECK_EQ(dacl->AceCount, 1);
+  CHECK(GetAce(dacl, 0, (void **)&ace));
+  CHECK_EQ(ace->Header.AceType, ACCESS_ALLOWED_ACE_TYPE);
+  CHECK_EQ(ace->Mask, rights);
+  CHECK(EqualSid((PSID)&ace->SidStart, everyone));
+  LocalFree(sd);
+  FreeSid(everyone);
+}
+
+/* Whether the object of `h` (opened with READ_CONTROL) has no label. */
+static int del_unlabelled(HANDLE h) {
+  PSECURITY_DESCRIPTOR sd = NULL;
+  PACL sacl = NULL;
+  BOOL present = FALSE, defaulted;
+  int none;
+
+  CHECK_EQ(
+      GetSecurityInfo(h, SE_KERNEL_OBJECT, LABEL_SECURITY_INFORMATION, NULL, NULL, NULL, NULL, &sd),
+      ERROR_SUCCESS);
+  CHECK(GetSecurityDescriptorSacl(sd, &present, &sacl, &defaulted));
+  none = !present || sacl == NULL || sacl->AceCount == 0;
+  LocalFree(sd);
+  return none;
+}
+
+static WCHAR del_done_name[PRSHM__KEY_SIZE + 1]; /* the DONE event to read */
+static WCHAR del_lock_name[PRSHM__KEY_SIZE + 1]; /* the LOCK mutex to read */
+static DWORD del_done_level;                     /* the label found on DONE, or 0 */
+static int del_lock_seen;                        /* LOCK was read while held */
+
+/* The delete's waits, which read the descriptors of the DONE event and the
+ * LOCK mutex when they exist: the first wait is for the lock, which then
+ * exists, and the second for the creator's answer, while DONE exists. */
+static DWORD del_wait_reading(HANDLE h, DWORD ms) {
   HANDLE done = OpenEventW(READ_CONTROL, FALSE, del_done_name);
+  HANDLE lock = OpenMutexW(READ_CONTROL, FALSE, del_lock_name);
 
   if (done != NULL) {
     del_done_level = del_label(done);
+    del_check_dacl(done, SYNCHRONIZE | EVENT_MODIFY_STATE);
     CloseHandle(done);
+  }
+  if (lock != NULL) {
+    del_check_dacl(lock, SYNCHRONIZE | MUTEX_MODIFY_STATE);
+    CHECK(del_unlabelled(lock));
+    del_lock_seen = 1;
+    CloseHandle(lock);
   }
   return del_real.wait_object(h, ms);
 }
 
-TEST(the_answer_event_is_labelled_low) {
-  const char *name = t_name("donelabel");
+TEST(the_events_and_lock_of_a_segment_let_everyone_only_wait_and_set) {
+  const char *name = t_name("companions");
   char ready_name[96];
   const char *args[] = {name, ready_name, NULL};
-  WCHAR wide[96];
-  HANDLE ready;
+  WCHAR wide[96], ename[PRSHM__KEY_SIZE + 1];
+  HANDLE ready, notify;
   t_proc child;
 
+  /* The creator's event (labelled as the segment:
+   * win_security.descriptor_for_each_mode) allows anyone nothing but
+   * waiting and setting, so that a deleter of the owner at any level that
+   * may delete (an elevated one included, whose default DACL would admit
+   * only the Administrators) can set it. */
+  del_create_kept(name, 0);
+  del_object_name(name, PRSHM__WIN_NOTIFY, ename);
+  notify = OpenEventW(READ_CONTROL, FALSE, ename);
+  CHECK(notify != NULL);
+  del_check_dacl(notify, SYNCHRONIZE | EVENT_MODIFY_STATE);
+  CloseHandle(notify);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+
+  /* The deleter's answer event and its lock, read during a delete whose
+   * creator is another process, which answers. */
   snprintf(ready_name, sizeof ready_name, "Local\\prshm-test-%ld-lready", t_pid());
   CHECK(MultiByteToWideChar(CP_UTF8, 0, ready_name, -1, wide, 96) != 0);
   ready = CreateEventW(NULL, TRUE, FALSE, wide);
@@ -393,11 +458,14 @@ TEST(the_answer_event_is_labelled_low) {
   child = t_spawn("create_and_wait_to_let_go", args);
   CHECK_EQ(WaitForSingleObject(ready, 60000), WAIT_OBJECT_0);
   del_object_name(name, PRSHM__WIN_DONE, del_done_name);
+  del_object_name(name, PRSHM__WIN_LOCK, del_lock_name);
   del_real = prshm__sys;
   del_done_level = 0;
-  prshm__sys.wait_object = del_wait_reading_done;
+  del_lock_seen = 0;
+  prshm__sys.wait_object = del_wait_reading;
   CHECK_OK(PR_DeleteSharedMemory(name));
   prshm__sys_reset();
+  CHECK(del_lock_seen);
   /* Low, whatever the deleter's level: a creator at any level may answer
    * (the creator's answer, set on it, ended the child). */
   CHECK_EQ(del_done_level, SECURITY_MANDATORY_LOW_RID);

@@ -277,8 +277,8 @@ static void keep_watch(keep_entry *e, SECURITY_ATTRIBUTES *event_sa) {
   prshm__win_suffixed(e->key, PRSHM__WIN_NOTIFY, name);
   /* An event left by an earlier segment of the name (a deleter that has
    * not closed it yet) is opened instead and does as well. */
-  e->notify = prshm__sys.create_event(event_sa, name, CREATE_EVENT_MANUAL_RESET,
-                                      SYNCHRONIZE | EVENT_MODIFY_STATE);
+  e->notify =
+      prshm__sys.create_event(event_sa, name, CREATE_EVENT_MANUAL_RESET, PRSHM__WIN_EVENT_RIGHTS);
   if (e->notify == NULL) return;
   e->wait = prshm__sys.create_tp_wait(keep_on_notify, e);
   if (e->wait != NULL) return;

@@ -2,7 +2,7 @@
  * security.c (Windows) - the security descriptor of a section: from a Unix
  * mode and the creator's integrity level when prshm creates it, to a
  * tombstone when prshm deletes it, and back to what its marker says; and
- * the descriptor of the events that go with a segment.
+ * the descriptor of the events and the lock that go with a segment.
  *
  * Who. A mode names three classes: the owner, the group, everyone else.
  * Windows has no group that means "the owner's group": the token's primary
@@ -34,7 +34,7 @@
  * level.
  *
  * Sections: SIDs and ACEs, tokens, the section's descriptor, the tombstone
- * and the events' descriptor, reading the marker.
+ * and the companions' descriptor, reading the marker.
  */
 #include <stdlib.h>
 
@@ -193,7 +193,7 @@ PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size) {
   return PR_SUCCESS;
 }
 
-/* ---- The tombstone and the events' descriptor ---- */
+/* ---- The tombstone and the companions' descriptor ---- */
 
 PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size) {
   security_sid everyone, marker;
@@ -208,11 +208,21 @@ PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size) {
   return PR_SUCCESS;
 }
 
-void prshm__win_sd_event(prshm__win_sd *sd, DWORD level) {
-  /* No DACL in the descriptor: Windows gives the event the creator's
-   * default one, which admits the creator's user. */
+void prshm__win_sd_event(prshm__win_sd *sd, DWORD level, DWORD rights) {
+  security_sid everyone;
+
+  /* Not the token's default DACL: an elevated token's admits only the
+   * Administrators and SYSTEM, and a process impersonating a client would
+   * give the client's; then the creator, the deleter or another deleter of
+   * the same user at another level, or the creator's pool thread (which
+   * runs as the process), could not open the object. Opening it allows
+   * nothing that matters: setting an event only makes the creator look at
+   * the DACL of its own section, and the lock can be made first by anyone
+   * who may create objects in the namespace anyway. */
   security_begin(sd);
-  security_label(sd, level);
+  security_everyone(&everyone);
+  (void)AddAccessAllowedAce(security_dacl(sd), ACL_REVISION, rights, &everyone.sid);
+  if (level != PRSHM__WIN_NO_LABEL) security_label(sd, level);
 }
 
 /* ---- Reading the marker ---- */

@@ -103,9 +103,19 @@ DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode);
  * that it is deleted) and nobody may map it any more. */
 PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size);
 
-/* The descriptor of an event that goes with a segment: label `level`, and
- * the creator's default DACL. */
-void prshm__win_sd_event(prshm__win_sd *sd, DWORD level);
+/* The descriptor of an object that goes with a segment (its events and its
+ * delete lock): a DACL that grants `rights` to everyone, and label `level`,
+ * or none if `level` is PRSHM__WIN_NO_LABEL. */
+void prshm__win_sd_event(prshm__win_sd *sd, DWORD level, DWORD rights);
+
+/* No label, for prshm__win_sd_event(): not an RID of S-1-16 (Untrusted is
+ * 0). */
+#define PRSHM__WIN_NO_LABEL ((DWORD)-1)
+
+/* What the objects that go with a segment grant everyone: waiting on them
+ * and setting (or releasing) them, nothing else. */
+#define PRSHM__WIN_EVENT_RIGHTS (SYNCHRONIZE | EVENT_MODIFY_STATE)
+#define PRSHM__WIN_LOCK_RIGHTS (SYNCHRONIZE | MUTEX_MODIFY_STATE)
 
 /* Reads the DACL of `section` (opened with READ_CONTROL): *state, and
  * *size when the marker is there. */

@@ -245,7 +245,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
   sa = win_sa(&sd);
   /* The NOTIFY event is labelled as the section: whoever may delete the
    * segment may set it. */
-  prshm__win_sd_event(&esd, sd.level);
+  prshm__win_sd_event(&esd, sd.level, PRSHM__WIN_EVENT_RIGHTS);
   esa = win_sa(&esd);
   SetLastError(ERROR_SUCCESS);
   /* SEC_COMMIT charges the whole size to the system's commit limit now, so
@@ -346,11 +346,18 @@ static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err
  * Returns the mutex, held, or NULL with the error set. */
 static HANDLE win_lock(const char *key) {
   WCHAR name[PRSHM__KEY_SIZE + 1];
+  prshm__win_sd sd;
+  SECURITY_ATTRIBUTES sa;
   HANDLE m;
   DWORD rv, err;
 
+  /* No label of prshm's: Windows treats the mutex as Medium (or labels it
+   * with the level of a creator below Medium), so that the owner's deletes
+   * from every level that may delete the segment meet on one lock. */
+  prshm__win_sd_event(&sd, PRSHM__WIN_NO_LABEL, PRSHM__WIN_LOCK_RIGHTS);
+  sa = win_sa(&sd);
   prshm__win_suffixed(key, PRSHM__WIN_LOCK, name);
-  m = prshm__sys.create_mutex(NULL, name, 0, SYNCHRONIZE | MUTEX_MODIFY_STATE);
+  m = prshm__sys.create_mutex(&sa, name, 0, PRSHM__WIN_LOCK_RIGHTS);
   if (m == NULL) {
     (void)win_fail_name(GetLastError());
     return NULL;
@@ -389,11 +396,10 @@ static void win_tell_creator(const char *key) {
   HANDLE notify, done;
 
   /* Labelled Low, so that a creator at any level may set it. */
-  prshm__win_sd_event(&sd, SECURITY_MANDATORY_LOW_RID);
+  prshm__win_sd_event(&sd, SECURITY_MANDATORY_LOW_RID, PRSHM__WIN_EVENT_RIGHTS);
   sa = win_sa(&sd);
   prshm__win_suffixed(key, PRSHM__WIN_DONE, name);
-  done = prshm__sys.create_event(&sa, name, CREATE_EVENT_MANUAL_RESET,
-                                 SYNCHRONIZE | EVENT_MODIFY_STATE);
+  done = prshm__sys.create_event(&sa, name, CREATE_EVENT_MANUAL_RESET, PRSHM__WIN_EVENT_RIGHTS);
   /* Left set by an earlier delete whose creator answered late. */
   if (done != NULL && GetLastError() == ERROR_ALREADY_EXISTS) (void)ResetEvent(done);
   prshm__win_suffixed(key, PRSHM__WIN_NOTIFY, name);
