@@ -360,11 +360,12 @@ static PRErrorCode fa_open_expect(const char *name, const fa_name *n, PRSize siz
   if ((flags & ~PRSHM__OPEN_FLAGS) != 0 || (mode & ~0777) != 0 ||
       ((flags & PR_SHM_CREATE) != 0 && size == 0))
     return PR_INVALID_ARGUMENT_ERROR;
+  if (size > PRSHM__SIZE_MAX) return PR_FILE_TOO_BIG_ERROR;
   if ((e = fa_name_error(name)) != 0) return e;
   if (n->obj < 0) {
     if ((flags & PR_SHM_CREATE) == 0) return PR_FILE_NOT_FOUND_ERROR;
     *creates = 1;
-    return size > (PRSize)INT64_MAX ? PR_FILE_TOO_BIG_ERROR : 0;
+    return 0;
   }
   if ((flags & PR_SHM_CREATE) != 0 && (flags & PR_SHM_EXCL) != 0) return PR_FILE_EXISTS_ERROR;
   o = &fa_objs[n->obj];
@@ -400,7 +401,8 @@ static void fa_op_open(fa_in *in) {
     want = (flags & ~PRSHM__OPEN_FLAGS) != 0 || (mode & ~0777) != 0 ||
                    ((flags & PR_SHM_CREATE) != 0 && size == 0)
                ? PR_INVALID_ARGUMENT_ERROR
-               : fa_name_error(name);
+           : size > PRSHM__SIZE_MAX ? PR_FILE_TOO_BIG_ERROR
+                                    : fa_name_error(name);
     fa_expect_error("open of a bad name", want);
     return;
   }

@@ -81,12 +81,16 @@ typedef struct PRSharedMemory PRSharedMemory;
  *
  * size: on create, the segment's size in bytes (more than 0). On open, the
  * number of bytes that attaching will map: at most the segment's size; 0
- * maps all of it (an extension: NSPR programs never pass 0).
+ * maps all of it (an extension: NSPR programs never pass 0). Either way at
+ * most PTRDIFF_MAX rounded down to 64 KiB, the most an address space can
+ * map (see PR_FILE_TOO_BIG_ERROR below).
  *
  * mode: on create, the segment's permissions, exactly `mode` (the umask does
  * not narrow them), set before any other process can see the segment. On
  * open, mode is not an access request: a process allowed only to read opens
- * the segment and can attach it with PR_SHM_READONLY.
+ * the segment and can attach it with PR_SHM_READONLY. Windows: the group
+ * bits grant nothing, and the segment carries the creator's integrity level
+ * (prshm(7)).
  *
  * Creation is atomic: no process ever opens a segment that is not yet fully
  * sized and permissioned, and a process that dies while creating leaves
@@ -117,7 +121,11 @@ typedef struct PRSharedMemory PRSharedMemory;
  *                              a handle value is never given out twice, and
  *                              a 32-bit process has 2^29 of them in its
  *                              life (a 64-bit one, more than it can use).
- *   PR_FILE_TOO_BIG_ERROR      size beyond what the system can hold.
+ *   PR_FILE_TOO_BIG_ERROR      size larger than PTRDIFF_MAX rounded down
+ *                              to 64 KiB (2^63 - 64 KiB on 64-bit systems,
+ *                              2^31 - 64 KiB on 32-bit ones), to create or
+ *                              to open, refused before any system call; or
+ *                              a size the system cannot hold.
  *   PR_PROC_DESC_TABLE_FULL_ERROR / PR_SYS_DESC_TABLE_FULL_ERROR
  *                              no file descriptor left (process / system).
  *   PR_FILE_IS_BUSY_ERROR      another process holds the segment
@@ -125,7 +133,9 @@ typedef struct PRSharedMemory PRSharedMemory;
  *                              (a tool's lease or lock while it checks or
  *                              removes it), or it is still size 0 after a
  *                              bounded wait (a creator that is not prshm,
- *                              or a portable-backend creator that died).
+ *                              or a portable-backend creator that died);
+ *                              Windows: creating under the name of a
+ *                              deleted segment some process still has open.
  *   PR_INVALID_STATE_ERROR     the native name is taken by something that is
  *                              not a segment (a directory, a FIFO).
  *   PR_LOOP_ERROR              the native name is a symbolic link.
@@ -195,7 +205,13 @@ NSPR_API(PRStatus) PR_CloseSharedMemory(PRSharedMemory *shm);
  *   PR_NAME_TOO_LONG_ERROR     name of 1024 bytes or more.
  *   PR_FILE_NOT_FOUND_ERROR    no segment has that name; nothing changes.
  *   PR_NO_ACCESS_RIGHTS_ERROR  this process may not remove it (Unix: the
- *                              namespace is sticky and another user owns it).
+ *                              namespace is sticky and another user owns it;
+ *                              Windows: another user's, or labelled with a
+ *                              higher integrity level).
+ *   PR_FILE_IS_BUSY_ERROR      Windows: other deletes of the name held its
+ *                              lock for 5 seconds; nothing changes.
+ *   PR_INVALID_STATE_ERROR     Windows: the name of that lock is taken by
+ *                              another kind of object; nothing changes.
  */
 NSPR_API(PRStatus) PR_DeleteSharedMemory(const char *name);
 

@@ -55,6 +55,15 @@
  * its namespace), terminator included. */
 #define PRSHM__KEY_SIZE 256
 
+/* The largest size PR_OpenSharedMemory() accepts, to create or to open:
+ * PTRDIFF_MAX rounded down to 64 KiB (2^63 - 64 KiB on 64-bit systems,
+ * 2^31 - 64 KiB on 32-bit ones). An attachment of it, rounded up to whole
+ * pages of any size up to 64 KiB, is still an object whose byte offsets a
+ * ptrdiff_t can hold. A larger size fails with PR_FILE_TOO_BIG_ERROR before
+ * any system call, on every platform alike, whatever the OS would let
+ * through. */
+#define PRSHM__SIZE_MAX ((PRSize)PTRDIFF_MAX & ~(PRSize)0xFFFF)
+
 /* Open flags the front door accepts. */
 #define PRSHM__OPEN_FLAGS (PR_SHM_CREATE | PR_SHM_EXCL | PRSHM_SPARSE)
 

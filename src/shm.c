@@ -48,6 +48,12 @@ PRSHM__HOT PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PR
     prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
     return NULL;
   }
+  /* A size no address space can map is refused here, alike everywhere,
+   * whatever the OS would let a create or an open get away with. */
+  if (size > PRSHM__SIZE_MAX) {
+    prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
+    return NULL;
+  }
   if (prshm__name_key(name, key) != PR_SUCCESS) return NULL;
   if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
   return shm_register(&seg);

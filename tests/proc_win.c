@@ -10,6 +10,7 @@
 #include <windows.h>
 #include <winternl.h>
 
+#include "proc_win.h"
 #include "runner.h"
 #include "win.h"
 
@@ -84,46 +85,42 @@ int t_wait(t_proc p) {
 
 void t_kill(t_proc p) { (void)TerminateProcess((HANDLE)p.id, 137); }
 
-/* NtQueryObject's class ObjectTypeInformation, and the status it gives for
- * a value that is not an open handle of this process. */
+/* NtQueryObject's classes ObjectNameInformation and ObjectTypeInformation,
+ * and the status it gives for a value that is not an open handle of this
+ * process. */
+#define PROC_OBJECT_NAME_INFORMATION 1
 #define PROC_OBJECT_TYPE_INFORMATION 2
 #define PROC_STATUS_INVALID_HANDLE ((LONG)0xC0000008)
 
 /* Free handle slots in a row after which the scan of this process's handles
- * stops (see t_open_descriptors). */
+ * stops (see proc_scan). */
 #define PROC_HANDLE_GAP 1024
 
 typedef LONG(WINAPI *proc_query_object_fn)(HANDLE handle, ULONG what, PVOID buf, ULONG size,
                                            PULONG needed);
 
-/* What NtQueryObject says of a handle's type: the type's name first, then
- * counters, then the name's characters, all in this one buffer. */
-typedef union proc_type_info {
-  UNICODE_STRING name; /* the type's name; its Buffer points further in */
-  ULONGLONG space[64]; /* room for the rest, 8-byte aligned */
-} proc_type_info;
+/* What NtQueryObject says of a handle's type or name: a UNICODE_STRING
+ * first, its characters later in this one buffer. */
+typedef union proc_object_info {
+  UNICODE_STRING name;  /* the type's or the object's name; Buffer points further in */
+  ULONGLONG space[256]; /* room for the rest, 8-byte aligned */
+} proc_object_info;
 
-/* Whether `handle` is open (1) or not (0) in this process, and whether its
- * type is named `type` (*same); -1 if the question fails otherwise. */
-static int proc_handle_type(proc_query_object_fn query, HANDLE handle, const UNICODE_STRING *type,
-                            int *same) {
-  proc_type_info info;
-  ULONG needed = 0;
-  LONG status = query(handle, PROC_OBJECT_TYPE_INFORMATION, &info, (ULONG)sizeof info, &needed);
+/* One open handle, as proc_scan() shows it to its callback. */
+typedef struct proc_handle {
+  HANDLE value;               /* the handle */
+  const UNICODE_STRING *type; /* its object's type name */
+  proc_query_object_fn query; /* NtQueryObject, to ask more */
+} proc_handle;
 
-  if (status == PROC_STATUS_INVALID_HANDLE) return 0;
-  if (status != 0) return -1;
-  *same =
-      info.name.Length == type->Length && memcmp(info.name.Buffer, type->Buffer, type->Length) == 0;
-  return 1;
+static int proc_same(const UNICODE_STRING *a, const WCHAR *b) {
+  size_t n = wcslen(b);
+  return a->Length == n * sizeof(WCHAR) && memcmp(a->Buffer, b, a->Length) == 0;
 }
 
 /*
- * Counts this process's section handles: the only kind prshm opens, so a
- * leak of prshm's shows here, while the handles that the runtime and wine
- * open and close for themselves (wine, for one, keeps a handle on the
- * object directory after the first named object) do not blur the count.
- * The type of a section is learnt from one made for the purpose.
+ * Calls fn(handle, ctx) for each handle open in this process; -1 if the
+ * handles cannot be listed, else 0.
  *
  * Only this process is asked: handle values (multiples of 4) are tried in
  * turn, each with NtQueryObject. Nothing tells where the table ends (and
@@ -142,6 +139,44 @@ static int proc_handle_type(proc_query_object_fn query, HANDLE handle, const UNI
  * when empty, and runs off the end. Every process of that server is then
  * left without one, and one blocked in a wait hangs until ctest's timeout
  * (docs/windows.md).
+ */
+static int proc_scan(void (*fn)(const proc_handle *h, void *ctx), void *ctx) {
+  proc_query_object_fn query = (proc_query_object_fn)(void (*)(void))GetProcAddress(
+      GetModuleHandleW(L"ntdll.dll"), "NtQueryObject");
+  proc_object_info info;
+  proc_handle h;
+  ULONG_PTR value;
+  int gap;
+
+  if (query == NULL) return -1;
+  h.query = query;
+  h.type = &info.name;
+  for (value = 4, gap = 0; gap < PROC_HANDLE_GAP; value += 4) {
+    ULONG needed = 0;
+    LONG status =
+        query((HANDLE)value, PROC_OBJECT_TYPE_INFORMATION, &info, (ULONG)sizeof info, &needed);
+    if (status == PROC_STATUS_INVALID_HANDLE) {
+      gap++;
+      continue;
+    }
+    if (status != 0) return -1;
+    gap = 0;
+    h.value = (HANDLE)value;
+    fn(&h, ctx);
+  }
+  return 0;
+}
+
+static void proc_count_section(const proc_handle *h, void *ctx) {
+  if (proc_same(h->type, L"Section")) ++*(long *)ctx;
+}
+
+/*
+ * Counts this process's section handles: the only kind a segment's
+ * handles are, so a leak of prshm's shows here, while the handles that the
+ * runtime and wine open and close for themselves (wine, for one, keeps a
+ * handle on the object directory after the first named object) do not
+ * blur the count. t_win_named_handles() sees prshm's events and mutexes.
  *
  * The handles prshm keeps so that segments live until deleted (one per
  * segment this process created, src/win/keep.c) stand for the segments
@@ -149,37 +184,50 @@ static int proc_handle_type(proc_query_object_fn query, HANDLE handle, const UNI
  * kept handle that prshm forgot without closing would still show.
  */
 long t_open_descriptors(void) {
-  proc_query_object_fn query = (proc_query_object_fn)(void (*)(void))GetProcAddress(
-      GetModuleHandleW(L"ntdll.dll"), "NtQueryObject");
-  HANDLE probe = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 1, NULL);
-  WCHAR chars[64];
-  UNICODE_STRING type = {0, 0, chars};
-  proc_type_info info;
+  long n = 0;
+
+  if (proc_scan(proc_count_section, &n) != 0)
+    t_fail(__FILE__, __LINE__, "this process's handles cannot be counted");
+  return n - (long)prshm__win_keep_count();
+}
+
+/* What t_win_named_handles() looks for and has found. */
+typedef struct proc_named {
+  WCHAR infix[128]; /* the part of a name to look for */
+  long found;       /* handles whose object's name has it */
+} proc_named;
+
+static void proc_count_named(const proc_handle *h, void *ctx) {
+  proc_named *want = ctx;
+  proc_object_info name;
   ULONG needed = 0;
-  ULONG_PTR value;
-  int gap, open = 0, same = 0;
-  long n = -1;
+  size_t i, n = wcslen(want->infix), len;
 
-  if (query == NULL || probe == NULL) goto done;
-  if (query(probe, PROC_OBJECT_TYPE_INFORMATION, &info, (ULONG)sizeof info, &needed) != 0 ||
-      info.name.Length == 0 || info.name.Length > sizeof chars)
-    goto done;
-  memcpy(chars, info.name.Buffer, info.name.Length);
-  type.Length = type.MaximumLength = info.name.Length;
-  n = 0;
-  for (value = 4, gap = 0; gap < PROC_HANDLE_GAP; value += 4) {
-    open = proc_handle_type(query, (HANDLE)value, &type, &same);
-    if (open < 0) break;
-    gap = open ? 0 : gap + 1;
-    if (open && same) n++;
+  /* Only objects prshm names: asking a pipe or a file for its name can
+   * block. */
+  if (!proc_same(h->type, L"Section") && !proc_same(h->type, L"Event") &&
+      !proc_same(h->type, L"Mutant"))
+    return;
+  if (h->query(h->value, PROC_OBJECT_NAME_INFORMATION, &name, (ULONG)sizeof name, &needed) != 0)
+    return;
+  len = name.name.Length / sizeof(WCHAR);
+  for (i = 0; i + n <= len; i++) {
+    if (memcmp(name.name.Buffer + i, want->infix, n * sizeof(WCHAR)) == 0) {
+      want->found++;
+      return;
+    }
   }
-  /* Neither the probe nor the kept handles count. */
-  n = open >= 0 ? n - 1 - (long)prshm__win_keep_count() : -1;
+}
 
-done:
-  if (probe != NULL) CloseHandle(probe);
-  if (n < 0) t_fail(__FILE__, __LINE__, "this process's handles cannot be counted");
-  return n;
+long t_win_named_handles(const char *infix) {
+  proc_named want;
+
+  if (MultiByteToWideChar(CP_UTF8, 0, infix, -1, want.infix, 128) == 0)
+    t_fail(__FILE__, __LINE__, "infix too long: %s", infix);
+  want.found = 0;
+  if (proc_scan(proc_count_named, &want) != 0)
+    t_fail(__FILE__, __LINE__, "this process's handles cannot be listed");
+  return want.found;
 }
 
 long t_pid(void) { return (long)GetCurrentProcessId(); }

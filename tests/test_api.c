@@ -375,8 +375,6 @@ TEST(sizes_on_open) {
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
   CHECK(PR_OpenSharedMemory(name, 8192, 0, 0) == NULL);
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
-  CHECK(PR_OpenSharedMemory(name, SIZE_MAX, 0, 0) == NULL);
-  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
   CHECK(PR_OpenSharedMemory(name, 5001, PR_SHM_CREATE, 0600) == NULL);
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
   /* Exactly its size, and 0 for all of it: the exact size, not pages. */
@@ -408,6 +406,49 @@ TEST(sizes_on_open) {
   CHECK_EQ(api_size(b), 1);
   api_release(b, NULL);
   api_release(a, pa);
+  api_end();
+}
+
+TEST(sizes_no_address_space_can_map_are_refused) {
+  static const PRSize huge[] = {PRSHM__SIZE_MAX + 1, PRSHM__SIZE_MAX + 4096, (PRSize)PTRDIFF_MAX,
+                                (PRSize)PTRDIFF_MAX + 1, SIZE_MAX};
+  static const int flags[] = {PR_SHM_CREATE | PR_SHM_EXCL, PR_SHM_CREATE,
+                              PR_SHM_CREATE | PR_SHM_EXCL | PRSHM_SPARSE, 0};
+  const char *name = t_name("toobig"), *edge = t_name("edge");
+  PRSharedMemory *shm;
+  size_t i, j;
+
+  api_begin();
+  /* Refused by prshm itself (no OS error), to create or to open, whether
+   * or not the segment exists, and nothing is left behind. */
+  for (i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+    for (j = 0; j < sizeof flags / sizeof flags[0]; j++) {
+      CHECK(PR_OpenSharedMemory(name, huge[i], flags[j], 0600) == NULL);
+      CHECK_ERROR(PR_FILE_TOO_BIG_ERROR);
+      CHECK_EQ(PR_GetOSError(), 0);
+    }
+  }
+  api_check_absent(name);
+  shm = api_create(name, 64, NULL);
+  for (i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+    CHECK(PR_OpenSharedMemory(name, huge[i], 0, 0) == NULL);
+    CHECK_ERROR(PR_FILE_TOO_BIG_ERROR);
+    CHECK(PR_OpenSharedMemory(name, huge[i], PR_SHM_CREATE, 0600) == NULL);
+    CHECK_ERROR(PR_FILE_TOO_BIG_ERROR);
+  }
+  api_release(shm, NULL);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  /* The limit itself is the system's to judge: a sparse create of it may
+   * work (a file of that size on tmpfs), or fail with the OS's reason. */
+  shm =
+      PR_OpenSharedMemory(edge, PRSHM__SIZE_MAX, PR_SHM_CREATE | PR_SHM_EXCL | PRSHM_SPARSE, 0600);
+  if (shm == NULL) {
+    CHECK(PR_GetOSError() != 0);
+  } else {
+    CHECK_EQ(api_size(shm), PRSHM__SIZE_MAX);
+    api_release(shm, NULL);
+    CHECK_OK(PR_DeleteSharedMemory(edge));
+  }
   api_end();
 }
 

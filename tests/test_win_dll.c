@@ -1,8 +1,11 @@
 /*
  * test_win_dll.c - prshm as a DLL: it exports exactly the public API (PR_*
  * and prshm_*, never an internal prshm__ name), works when loaded at run
- * time, and can be unloaded while a thread still holds an error text (the
- * text's destructor lives in the DLL: src/win/dllmain.c).
+ * time, beside a static copy in the same process, frees a thread's error
+ * text when the thread exits, and can be unloaded while threads hold error
+ * texts (freed at once) and while it keeps segments alive (let go, their
+ * waits stopped, so nothing calls into the unloaded code): src/win/thread.c's
+ * TLS callback.
  *
  * The DLL is found on the search path (WINEPATH under the test suite's
  * wine); where it is not, these tests skip.
@@ -10,6 +13,7 @@
 #include <windows.h>
 
 #include "runner.h"
+#include "win.h"
 
 static HMODULE dll_load(void) {
   HMODULE dll = LoadLibraryW(L"libprshm.dll");
@@ -104,6 +108,16 @@ TEST(works_when_loaded_at_run_time) {
   CHECK_EQ(detach(shm, p), PR_SUCCESS);
   CHECK_EQ(close(shm), PR_SUCCESS);
   CHECK_EQ(del(name), PR_SUCCESS);
+  /* A segment the DLL keeps, deleted through this program's copy: the DLL
+   * lets go before the delete returns, so the name is free at once. */
+  shm = open(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  mine = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(mine);
+  CHECK_OK(PR_CloseSharedMemory(mine));
+  CHECK_OK(PR_DeleteSharedMemory(name));
   CHECK(FreeLibrary(dll));
 }
 
@@ -144,4 +158,171 @@ TEST(unloads_while_a_thread_holds_an_error_text) {
   CloseHandle(thread);
   CloseHandle(dll_ready);
   CloseHandle(dll_go);
+}
+
+/* Committed private memory of this process, in bytes: where a 1 MiB heap
+ * block lives (the process counters of wine do not show it). */
+static long long dll_committed(void) {
+  MEMORY_BASIC_INFORMATION m;
+  const char *p = NULL;
+  long long total = 0;
+
+  while (VirtualQuery(p, &m, sizeof m) == sizeof m) {
+    if (m.State == MEM_COMMIT && m.Type == MEM_PRIVATE) total += (long long)m.RegionSize;
+    p = (const char *)m.BaseAddress + m.RegionSize;
+  }
+  return total;
+}
+
+#define DLL_HOLDERS 4
+#define DLL_TEXT_BYTES (1 << 20)
+
+static char *dll_big_text;   /* DLL_TEXT_BYTES of text for the holders */
+static HANDLE dll_set_count; /* a semaphore: one release per holder that set its text */
+
+/* Sets a 1 MiB error text through the DLL, then waits to be let go. */
+static DWORD WINAPI dll_big_holder(void *arg) {
+  (void)arg;
+  dll_set_text(DLL_TEXT_BYTES, dll_big_text);
+  ReleaseSemaphore(dll_set_count, 1, NULL);
+  return WaitForSingleObject(dll_go, 60000) == WAIT_OBJECT_0 ? 7 : 8;
+}
+
+TEST(unload_frees_every_threads_error_text) {
+  HMODULE dll = dll_load();
+  HANDLE threads[DLL_HOLDERS];
+  long long held;
+  DWORD code = 0;
+  int i;
+
+  dll_set_text = DLL_FN(dll, dll_set_text_fn, "PR_SetErrorText");
+  CHECK(dll_set_text != NULL);
+  dll_big_text = malloc(DLL_TEXT_BYTES);
+  CHECK(dll_big_text != NULL);
+  memset(dll_big_text, 'u', DLL_TEXT_BYTES);
+  dll_set_count = CreateSemaphoreW(NULL, 0, DLL_HOLDERS, NULL);
+  dll_go = CreateEventW(NULL, TRUE, FALSE, NULL);
+  CHECK(dll_set_count != NULL && dll_go != NULL);
+  for (i = 0; i < DLL_HOLDERS; i++) {
+    threads[i] = CreateThread(NULL, 0, dll_big_holder, NULL, 0, NULL);
+    CHECK(threads[i] != NULL);
+  }
+  for (i = 0; i < DLL_HOLDERS; i++)
+    CHECK_EQ(WaitForSingleObject(dll_set_count, 60000), WAIT_OBJECT_0);
+  held = dll_committed();
+  CHECK(FreeLibrary(dll));
+  /* Every living thread's text went with the DLL. */
+  CHECK_INT(dll_committed(), <=, held - (DLL_HOLDERS - 1) * (long long)DLL_TEXT_BYTES);
+  CHECK(SetEvent(dll_go));
+  for (i = 0; i < DLL_HOLDERS; i++) {
+    CHECK_EQ(WaitForSingleObject(threads[i], 60000), WAIT_OBJECT_0);
+    CHECK(GetExitCodeThread(threads[i], &code));
+    CHECK_EQ(code, 7);
+    CloseHandle(threads[i]);
+  }
+  CloseHandle(dll_set_count);
+  CloseHandle(dll_go);
+  free(dll_big_text);
+}
+
+/* Sets a 1 MiB error text through the DLL and exits at once. */
+static DWORD WINAPI dll_set_and_exit(void *arg) {
+  (void)arg;
+  dll_set_text(DLL_TEXT_BYTES, dll_big_text);
+  return 0;
+}
+
+TEST(a_threads_exit_frees_its_error_text_in_the_dll) {
+  HMODULE dll = dll_load();
+  long long before = 0;
+  int i;
+
+  dll_set_text = DLL_FN(dll, dll_set_text_fn, "PR_SetErrorText");
+  CHECK(dll_set_text != NULL);
+  dll_big_text = malloc(DLL_TEXT_BYTES);
+  CHECK(dll_big_text != NULL);
+  memset(dll_big_text, 'x', DLL_TEXT_BYTES);
+  /* One thread after another, each leaving 1 MiB of text in the DLL's
+   * record for it: the DLL's TLS callback frees it as the thread exits. */
+  for (i = 0; i < 41; i++) {
+    HANDLE h = CreateThread(NULL, 0, dll_set_and_exit, NULL, 0, NULL);
+    CHECK(h != NULL);
+    CHECK_EQ(WaitForSingleObject(h, 60000), WAIT_OBJECT_0);
+    CloseHandle(h);
+    if (i == 0) before = dll_committed();
+  }
+  /* 40 MiB more, had any thread's text been left behind. */
+  CHECK_INT(dll_committed(), <, before + 32 * (long long)DLL_TEXT_BYTES);
+  CHECK(FreeLibrary(dll));
+  free(dll_big_text);
+}
+
+static HANDLE dll_fired; /* set by dll_on_notify */
+
+static void CALLBACK dll_on_notify(PTP_CALLBACK_INSTANCE instance, void *context, PTP_WAIT wait,
+                                   TP_WAIT_RESULT result) {
+  (void)instance, (void)context, (void)wait, (void)result;
+  SetEvent(dll_fired);
+}
+
+/* The NOTIFY event of `name`, opened here to set it by hand. */
+static HANDLE dll_notify(const char *name) {
+  char key[PRSHM__KEY_SIZE];
+  WCHAR wide[PRSHM__KEY_SIZE + 1];
+  HANDLE h;
+
+  CHECK_OK(prshm__backend_impl.key(name, key));
+  prshm__win_suffixed(key, PRSHM__WIN_NOTIFY, wide);
+  h = OpenEventW(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, wide);
+  CHECK(h != NULL);
+  return h;
+}
+
+TEST(unload_lets_kept_segments_go_and_stops_their_waits) {
+  const char *alone = t_name("unalone"), *held = t_name("unheld");
+  HMODULE dll = dll_load();
+  dll_open_fn open = DLL_FN(dll, dll_open_fn, "PR_OpenSharedMemory");
+  dll_close_fn close = DLL_FN(dll, dll_close_fn, "PR_CloseSharedMemory");
+  PRSharedMemory *shm, *mine;
+  HANDLE notify[2];
+  PTP_WAIT wait;
+
+  CHECK(open && close);
+  /* Two segments the DLL keeps; this program holds one of them open. */
+  shm = open(alone, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  shm = open(held, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK(shm != NULL);
+  CHECK_EQ(close(shm), PR_SUCCESS);
+  mine = PR_OpenSharedMemory(held, 0, 0, 0);
+  CHECK_NOT_NULL(mine);
+  notify[0] = dll_notify(alone);
+  notify[1] = dll_notify(held);
+  CHECK(FreeLibrary(dll));
+  CHECK(GetModuleHandleW(L"libprshm.dll") == NULL);
+  /* The DLL let go of both, as its process's exit would have: the one
+   * nobody else held is gone, the other lives on in this program. */
+  CHECK(PR_OpenSharedMemory(alone, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  shm = PR_OpenSharedMemory(held, 0, 0, 0);
+  CHECK_NOT_NULL(shm);
+  CHECK_OK(PR_CloseSharedMemory(shm));
+  /* Setting the events the DLL waited on runs nothing of it: a wait left
+   * armed would call into unloaded code and end the process here. Another
+   * wait on the same event shows the pool has seen it set. */
+  dll_fired = CreateEventW(NULL, TRUE, FALSE, NULL);
+  CHECK(dll_fired != NULL);
+  wait = CreateThreadpoolWait(dll_on_notify, NULL, NULL);
+  CHECK(wait != NULL);
+  SetThreadpoolWait(wait, notify[0], NULL);
+  CHECK(SetEvent(notify[1]));
+  CHECK(SetEvent(notify[0]));
+  CHECK_EQ(WaitForSingleObject(dll_fired, 60000), WAIT_OBJECT_0);
+  WaitForThreadpoolWaitCallbacks(wait, FALSE);
+  CloseThreadpoolWait(wait);
+  CloseHandle(dll_fired);
+  CloseHandle(notify[0]);
+  CloseHandle(notify[1]);
+  CHECK_OK(PR_CloseSharedMemory(mine));
 }

@@ -165,7 +165,7 @@ TEST(keeping_the_segment_alive_fails) {
 TEST(reading_the_token_fails) {
   int call;
 
-  for (call = 1; call <= 2; call++) { /* TokenUser, then TokenPrimaryGroup */
+  for (call = 1; call <= 2; call++) { /* TokenUser, then TokenIntegrityLevel */
     const char *name = t_name("token");
     f_state s = f_begin(call, ERROR_ACCESS_DENIED);
     prshm__sys.get_token_information = f_get_token_information;
@@ -542,6 +542,28 @@ TEST(listing_is_not_available) {
   CHECK_ERROR(PR_NOT_IMPLEMENTED_ERROR);
   CHECK(prshm_remove_orphan(NULL) == PR_FAILURE);
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+}
+
+static DWORD f_no_slot(void) {
+  SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+  return TLS_OUT_OF_INDEXES;
+}
+
+TEST(no_slot_for_error_texts_keeps_none) {
+  char got[16] = "unchanged";
+
+  /* The slot is made with the first text of the process: this one. */
+  prshm__sys.tls_alloc = f_no_slot;
+  PR_SetErrorText(5, "lost!");
+  prshm__sys_reset();
+  CHECK_EQ(PR_GetErrorTextLength(), 0);
+  CHECK_EQ(PR_GetErrorText(got), 0);
+  CHECK_STR(got, "");
+  /* Made once: the process goes on without texts, and without leaks. */
+  PR_SetErrorText(5, "again");
+  CHECK_EQ(PR_GetErrorTextLength(), 0);
+  PR_SetError(PR_IO_ERROR, 7);
+  CHECK_ERROR(PR_IO_ERROR);
 }
 
 TEST(windows_errors_translate_in_one_place) {

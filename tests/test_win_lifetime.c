@@ -1,12 +1,15 @@
 /*
- * test_win_lifetime.c - how long a segment lives on Windows, and what
- * PR_DeleteSharedMemory() does there (src/win/win32.c, docs/windows.md):
- * the creating process keeps a segment alive until it deletes it or exits;
- * delete makes the name unusable at once while attachments keep working,
- * and the name is free again when the last handle and view are gone.
+ * test_win_lifetime.c - how long a segment and its name live on Windows
+ * (src/win/win32.c, docs/windows.md): the creating process keeps a segment
+ * alive until it is deleted or that process exits; after that, any handle
+ * keeps it, name and all, while a view alone keeps only the memory (Windows
+ * removes a name with the last handle, views or not); delete makes the name
+ * unusable at once while attachments keep working. Deletes by other
+ * processes, and deletes racing one another, are test_win_delete.c's.
  */
 #include <windows.h>
 
+#include "proc_win.h"
 #include "runner.h"
 #include "win.h"
 
@@ -23,11 +26,6 @@ static HANDLE life_event(const char *name) {
 
 static void life_event_name(char *buf, size_t size, long pid, const char *tag) {
   snprintf(buf, size, "Local\\prshm-test-%ld-%s", pid, tag);
-}
-
-/* Whether this runs under wine, which exports its version from ntdll. */
-static int life_under_wine(void) {
-  return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != NULL;
 }
 
 /* Waits for an event, bounded: a child that never signals fails the test. */
@@ -93,24 +91,17 @@ TEST(delete_hides_the_name_while_attachments_work) {
   CHECK_OK(PR_CloseSharedMemory(a));
   CHECK_OK(PR_DetachSharedMemory(b, pb));
   CHECK_OK(PR_CloseSharedMemory(b));
-  /* One view is left. Windows keeps a section, name and all, while a view
-   * of it exists; wine frees the name with the last handle. */
-  c = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE, 0600);
-  if (life_under_wine()) {
-    CHECK_NOT_NULL(c);
-    CHECK_OK(PR_CloseSharedMemory(c));
-    CHECK_OK(PR_DeleteSharedMemory(name));
-  } else {
-    CHECK(c == NULL);
-    CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
-  }
-  CHECK_STR(pa, "after delete");
-  CHECK(UnmapViewOfFile(pa)); /* the last view, of a closed handle: unmap by hand */
+  /* One view is left, and no handle. Windows removes a section's name with
+   * its last handle, views or not (wine alike): the name is free for a
+   * fresh segment, and the view keeps the old memory. */
   c = PR_OpenSharedMemory(name, 4096, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
   CHECK_NOT_NULL(c);
   pc = PR_AttachSharedMemory(c, 0);
   CHECK_NOT_NULL(pc);
   CHECK_EQ(pc[0], 0); /* fresh, zeroed memory */
+  strcpy(pc, "new");
+  CHECK_STR(pa, "after delete");
+  CHECK(UnmapViewOfFile(pa)); /* the last view, of a closed handle: unmap by hand */
   CHECK_OK(PR_DetachSharedMemory(c, pc));
   CHECK_OK(PR_CloseSharedMemory(c));
 }
@@ -187,62 +178,48 @@ TEST(segment_ends_with_its_creator_unless_held) {
   CloseHandle(hg);
 }
 
-CHILD(delete_it) {
-  if (argc != 1) return 2;
-  return PR_DeleteSharedMemory(argv[0]) == PR_SUCCESS ? 0 : 3;
-}
+TEST(a_view_alone_keeps_the_memory_not_the_name) {
+  const char *name = t_name("view");
+  char ready[96], go[96];
+  const char *args[] = {name, ready, go, NULL};
+  HANDLE hr, hg;
+  t_proc child;
+  PRSharedMemory *held;
+  char *p, *q;
 
-TEST(another_process_deletes_the_creators_segment) {
-  const char *name = t_name("other");
-  const char *args[] = {name, NULL};
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-  char *p;
-
-  CHECK_NOT_NULL(shm);
-  p = PR_AttachSharedMemory(shm, 0);
+  life_event_name(ready, sizeof ready, t_pid(), "vready");
+  life_event_name(go, sizeof go, t_pid(), "vgo");
+  hr = life_event(ready);
+  hg = life_event(go);
+  child = t_spawn("create_and_wait", args);
+  CHECK(life_wait(hr));
+  held = PR_OpenSharedMemory(name, 0, 0, 0);
+  CHECK_NOT_NULL(held);
+  p = PR_AttachSharedMemory(held, PR_SHM_READONLY);
   CHECK_NOT_NULL(p);
-  strcpy(p, "old");
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  /* The creator still holds it open: the name stays taken. Seeing the
-   * deletion, prshm has let go of the handle it kept. */
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  CHECK(PR_OpenSharedMemory(name, 64, PR_SHM_CREATE, 0600) == NULL);
-  CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  CHECK_STR(p, "old");
-  CHECK_OK(PR_DetachSharedMemory(shm, p));
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  /* Its last handle gone, the name is free for a fresh segment. */
-  shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-  CHECK_NOT_NULL(shm);
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  p = PR_AttachSharedMemory(shm, 0);
-  CHECK_NOT_NULL(p);
-  CHECK_EQ(p[0], 0);
-  CHECK_OK(PR_DetachSharedMemory(shm, p));
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_OK(PR_DeleteSharedMemory(name));
-  CHECK_EQ(prshm__win_keep_count(), kept);
-}
-
-TEST(opening_a_deleted_name_lets_go_of_the_kept_handle) {
-  const char *name = t_name("letgo");
-  const char *args[] = {name, NULL};
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
+  /* Only a view is left here, then the creator exits. */
+  CHECK_OK(PR_CloseSharedMemory(held));
+  SetEvent(hg);
+  CHECK_EQ(t_wait(child), 0);
+  /* The name went with the last handle, on Windows as under wine: gone for
+   * an opener, free for a creator, who gets fresh memory... */
   CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  /* And the memory went with it: the name is free. */
   CHECK(PR_DeleteSharedMemory(name) == PR_FAILURE);
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
-  CHECK_EQ(PR_GetOSError(), ERROR_FILE_NOT_FOUND);
+  held = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+  CHECK_NOT_NULL(held);
+  q = PR_AttachSharedMemory(held, 0);
+  CHECK_NOT_NULL(q);
+  CHECK_EQ(q[0], 0);
+  /* ...while the view still shows the old segment's bytes. */
+  CHECK_STR(p, "hello");
+  CHECK(UnmapViewOfFile(p)); /* of a closed handle: unmapped by hand */
+  CHECK_OK(PR_DetachSharedMemory(held, q));
+  CHECK_OK(PR_CloseSharedMemory(held));
+  CHECK_OK(PR_DeleteSharedMemory(name));
+  CloseHandle(hr);
+  CloseHandle(hg);
 }
 
 TEST(delete_twice_and_recreate_in_a_loop) {
@@ -267,27 +244,6 @@ TEST(delete_twice_and_recreate_in_a_loop) {
   }
   CHECK_EQ(prshm__win_keep_count(), kept);
   CHECK_EQ(t_open_descriptors(), handles);
-}
-
-TEST(a_kept_handle_goes_only_with_its_own_deleted_section) {
-  const char *name = t_name("own");
-  const char *args[] = {name, NULL};
-  char key[PRSHM__KEY_SIZE];
-  size_t kept = prshm__win_keep_count();
-  PRSharedMemory *shm = PR_OpenSharedMemory(name, 64, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
-
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_OK(prshm__backend_impl.key(name, key));
-  /* Live: asking to let it go changes nothing. */
-  CHECK(!prshm__win_keep_release_deleted(key));
-  CHECK_EQ(prshm__win_keep_count(), kept + 1);
-  shm = PR_OpenSharedMemory(name, 0, 0, 0);
-  CHECK_NOT_NULL(shm);
-  CHECK_OK(PR_CloseSharedMemory(shm));
-  /* Deleted by another process: now it goes. */
-  CHECK_EQ(t_wait(t_spawn("delete_it", args)), 0);
-  CHECK(prshm__win_keep_release_deleted(key));
-  CHECK_EQ(prshm__win_keep_count(), kept);
-  CHECK(!prshm__win_keep_release_deleted(key));
+  /* Nor is any handle left on the events and locks that go with it. */
+  CHECK_EQ(t_win_named_handles(name + 1), 0);
 }

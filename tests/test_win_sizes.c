@@ -105,6 +105,32 @@ TEST(foreign_sections_have_their_page_rounded_size) {
   CloseHandle(h);
 }
 
+TEST(a_marker_claiming_more_than_can_be_mapped_is_refused) {
+  static const PRUint64 claims[] = {(PRUint64)PRSHM__SIZE_MAX + 1, (PRUint64)PTRDIFF_MAX + 1,
+                                    0xFFFFFFFFFFFFFFFFull};
+  const char *name = t_name("claim");
+  char native[PRSHM_NATIVE_NAME_MAX];
+  WCHAR wide[PRSHM__KEY_SIZE];
+  size_t i;
+
+  CHECK_OK(prshm_native_name(name, native, sizeof native));
+  CHECK(MultiByteToWideChar(CP_UTF8, 0, native, -1, wide, PRSHM__KEY_SIZE) != 0);
+  for (i = 0; i < sizeof claims / sizeof claims[0]; i++) {
+    prshm__win_sd sd;
+    SECURITY_ATTRIBUTES sa = {sizeof sa, &sd.sd, FALSE};
+    HANDLE h;
+    /* One page, whose marker (written as prshm writes it) says more. */
+    CHECK_OK(prshm__win_sd_for_mode(&sd, 0600, claims[i]));
+    h = CreateFileMappingW(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, wide);
+    CHECK(h != NULL);
+    CHECK(PR_OpenSharedMemory(name, 0, 0, 0) == NULL);
+    CHECK_ERROR(PR_FILE_TOO_BIG_ERROR);
+    CHECK(PR_OpenSharedMemory(name, 100, 0, 0) == NULL);
+    CHECK_ERROR(PR_FILE_TOO_BIG_ERROR);
+    CloseHandle(h);
+  }
+}
+
 TEST(memory_is_committed_at_creation) {
   const char *name = t_name("commit");
   const PRSize size = 3 * 65536 + 5;

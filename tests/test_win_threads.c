@@ -1,7 +1,11 @@
 /*
  * test_win_threads.c - the per-thread error state with Windows threads
- * (CreateThread), PR_GetOSError() as the raw GetLastError() value, error
- * texts freed when their thread exits, and concurrent calls.
+ * (CreateThread) and fibers, PR_GetOSError() as the raw GetLastError()
+ * value, error texts freed when their thread exits, and concurrent calls.
+ *
+ * The error text belongs to the thread, as the error code does: every
+ * fiber of a thread sees and replaces one text, deleting a fiber frees
+ * nothing, and the thread's exit frees it (src/win/thread.c).
  */
 #include <windows.h>
 
@@ -151,6 +155,103 @@ TEST(error_text_is_freed_when_its_thread_exits) {
     if (i == 0) before = th_committed();
   }
   /* 200 leaked texts would be 200 MiB. */
+  CHECK_INT(th_committed(), <, before + 32 * TH_TEXT_BYTES);
+  free(text);
+}
+
+/* What a fiber of these tests is given and reports. */
+typedef struct th_fiber {
+  void *back;      /* the fiber to switch back to */
+  char seen[64];   /* the text this fiber found */
+  int seen_len;    /* its length as PR_GetErrorTextLength() said */
+  const char *set; /* the text it sets, or NULL */
+} th_fiber;
+
+/* Reads the thread's text, sets its own, and switches back for good. */
+static void CALLBACK th_fiber_main(void *arg) {
+  th_fiber *f = arg;
+
+  f->seen_len = PR_GetErrorTextLength();
+  f->seen[0] = '\0';
+  if (f->seen_len < (int)sizeof f->seen) (void)PR_GetErrorText(f->seen);
+  if (f->set != NULL) PR_SetErrorText((PRIntn)strlen(f->set), f->set);
+  for (;;) SwitchToFiber(f->back);
+}
+
+/* Runs a new fiber of this thread until it switches back, then deletes it. */
+static void th_run_fiber(void *self, th_fiber *f) {
+  void *fiber;
+
+  f->back = self;
+  fiber = CreateFiber(0, th_fiber_main, f);
+  CHECK(fiber != NULL);
+  SwitchToFiber(fiber);
+  DeleteFiber(fiber);
+}
+
+TEST(error_text_belongs_to_the_thread_not_the_fiber) {
+  th_fiber f = {NULL, {0}, 0, "from a fiber"};
+  void *self = ConvertThreadToFiber(NULL);
+  char got[64];
+
+  CHECK(self != NULL);
+  PR_SetErrorText(9, "first one");
+  th_run_fiber(self, &f);
+  /* The fiber saw the thread's text and replaced it, and deleting the
+   * fiber freed nothing: the thread reads the fiber's text. */
+  CHECK_EQ(f.seen_len, 9);
+  CHECK_STR(f.seen, "first one");
+  CHECK_EQ(PR_GetErrorTextLength(), 12);
+  CHECK_EQ(PR_GetErrorText(got), 12);
+  CHECK_STR(got, "from a fiber");
+  /* Replaced once, freed once. */
+  PR_SetErrorText(5, "third");
+  CHECK_EQ(PR_GetErrorText(got), 5);
+  CHECK_STR(got, "third");
+  /* A fiber that sets nothing sees it too, and so does a new error's
+   * clearing of it. */
+  f.set = NULL;
+  th_run_fiber(self, &f);
+  CHECK_STR(f.seen, "third");
+  PR_SetError(PR_IO_ERROR, 0);
+  th_run_fiber(self, &f);
+  CHECK_EQ(f.seen_len, 0);
+  CHECK_EQ(PR_GetErrorTextLength(), 0);
+  CHECK(HeapValidate(GetProcessHeap(), 0, NULL));
+  CHECK(ConvertFiberToThread());
+}
+
+/* In a thread of its own: becomes a fiber, has 20 fibers each set a 1 MiB
+ * text and be deleted, and exits still a fiber, holding the last text. */
+static DWORD WINAPI th_fibers_then_exit(void *p) {
+  th_fiber f = {NULL, {0}, 0, p};
+  void *self = ConvertThreadToFiber(NULL);
+  int i;
+
+  if (self == NULL) return 1;
+  for (i = 0; i < 20; i++) th_run_fiber(self, &f);
+  return PR_GetErrorTextLength() == TH_TEXT_BYTES - 1 ? 0 : 2;
+}
+
+TEST(error_text_of_a_fiber_thread_is_freed_when_the_thread_exits) {
+  char *text = malloc(TH_TEXT_BYTES);
+  long long before = 0;
+  int i;
+
+  CHECK(text != NULL);
+  memset(text, 'f', TH_TEXT_BYTES - 1);
+  text[TH_TEXT_BYTES - 1] = '\0';
+  for (i = 0; i < 41; i++) {
+    HANDLE h = CreateThread(NULL, 0, th_fibers_then_exit, text, 0, NULL);
+    DWORD code = 1;
+    CHECK(h != NULL);
+    CHECK_EQ(WaitForSingleObject(h, 60000), WAIT_OBJECT_0);
+    CHECK(GetExitCodeThread(h, &code));
+    CHECK_EQ(code, 0);
+    CloseHandle(h);
+    if (i == 0) before = th_committed();
+  }
+  /* 40 threads of 20 texts each: 800 MiB, had any text been left behind. */
   CHECK_INT(th_committed(), <, before + 32 * TH_TEXT_BYTES);
   free(text);
 }

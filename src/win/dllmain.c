@@ -1,12 +1,15 @@
 /*
- * dllmain.c (Windows, DLL only) - what prshm.dll does when it is unloaded.
+ * dllmain.c (Windows, DLL only) - prshm.dll's entry point, which has
+ * nothing to do.
  *
- * The error text of a thread is freed by a fiber-local storage callback in
- * this DLL (thread.c). After FreeLibrary() that code is gone, and a thread
- * that still held a text would call into nothing when it exits. Freeing the
- * slot at unload runs the callback for every thread's text now, while the
- * code is there. The static library has no DllMain: an executable's code
- * outlives its threads.
+ * What the DLL must do when a thread exits (free its error text) and when
+ * it is unloaded (free every thread's text; stop the thread-pool waits of
+ * the segments it keeps, whose callbacks would otherwise run into unloaded
+ * code) is done by the TLS callback of thread.c. The loader calls a
+ * module's TLS callbacks exactly when it calls a DLL's entry point, and it
+ * calls them in a program too, so the same code serves the DLL and the
+ * static library, which has no entry point of its own; doing it here as
+ * well would do it twice.
  */
 #include "win.h"
 
@@ -14,7 +17,7 @@ BOOL WINAPI DllMain(HINSTANCE dll, DWORD reason, LPVOID reserved);
 
 BOOL WINAPI DllMain(HINSTANCE dll, DWORD reason, LPVOID reserved) {
   (void)dll;
-  /* reserved is NULL for FreeLibrary(); at process exit nothing is owed. */
-  if (reason == DLL_PROCESS_DETACH && reserved == NULL) prshm__thread_unload();
+  (void)reason;
+  (void)reserved;
   return TRUE;
 }

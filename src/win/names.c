@@ -1,6 +1,7 @@
 /*
- * names.c (Windows) - the name rules of DESIGN.md 2-4 on Windows. Pure
- * functions: no system call, no global state.
+ * names.c (Windows) - prshm's name rules (what a name means, how it is
+ * resolved, how it becomes a key) read the Windows way. Pure functions: no
+ * system call, no global state.
  *
  * A name is read as a path in the Windows way and then follows the rules of
  * name.c: '\' separates components like '/'; a name that starts with a
@@ -106,4 +107,13 @@ PRStatus prshm__win_widen(const char *key, WCHAR *out) {
   if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, key, -1, out, PRSHM__KEY_SIZE) == 0)
     return prshm__fail_os((PRInt32)GetLastError());
   return PR_SUCCESS;
+}
+
+void prshm__win_suffixed(const char *key, char suffix, WCHAR *out) {
+  size_t i;
+
+  /* Keys are ASCII: each byte is its own UTF-16 unit. */
+  for (i = 0; key[i] != '\0'; i++) out[i] = (WCHAR)(unsigned char)key[i];
+  out[i] = (WCHAR)(unsigned char)suffix;
+  out[i + 1] = 0;
 }

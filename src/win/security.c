@@ -1,25 +1,51 @@
 /*
  * security.c (Windows) - the security descriptor of a section: from a Unix
- * mode when prshm creates it, to a tombstone when prshm deletes it, and back
- * to what its marker says.
+ * mode and the creator's integrity level when prshm creates it, to a
+ * tombstone when prshm deletes it, and back to what its marker says; and
+ * the descriptor of the events and the lock that go with a segment.
  *
- * A mode becomes a DACL that acts like the Unix permission check, which
- * looks only at the first class a process belongs to (owner, else group,
- * else everyone). Windows instead adds up every ACE that matches, so each
- * class is followed by a deny ACE for the rights the later classes would
- * add to it:
- *   allow owner  O          deny owner  (G | E) & ~O
- *   allow group  G          deny group  E & ~G
- *   allow everyone E        marker (grants nothing)
- * Windows evaluates ACEs in order and the first ACE that names a right
- * decides it, so the owner gets exactly O, a group member exactly G, anyone
- * else exactly E; 0600 lets only the creating user open the section. (The
+ * Who. A mode names three classes: the owner, the group, everyone else.
+ * Windows has no group that means "the owner's group": the token's primary
+ * group is "None" (every local user) on a standalone machine and "Domain
+ * Users" (every user of the domain) in a domain, so granting it would grant
+ * nearly everyone. prshm's group class therefore has no members on Windows:
+ * the group bits grant nothing, and a process that is not the owner gets
+ * exactly the "other" bits. The DACL acts like the Unix check, which looks
+ * only at the first class a process belongs to; Windows adds up every ACE
+ * that matches, so the owner's allow ACE is followed by a deny ACE for what
+ * the owner would otherwise get from Everyone:
+ *   allow owner O      deny owner E & ~O      allow Everyone E
+ *   marker (grants nothing)
+ * Windows evaluates ACEs in order and the first that names a right decides
+ * it, so the owner gets exactly O and anyone else exactly E; 0600, 0640 and
+ * 0660 let only the creating user open the section, 0666 everyone. (The
  * owner can always read and change the DACL itself: Windows grants that to
  * owners whatever the DACL says.)
+ *
+ * Integrity. A mandatory label gives the section the integrity level of the
+ * creating thread's token with no-read-up, no-write-up and no-execute-up,
+ * so a process of the same user at a lower level (a sandboxed one, or a
+ * non-elevated one beside an elevated creator) can neither map it nor
+ * change its DACL, which deleting needs. Without a label Windows would let
+ * a lower level read it. A segment whose mode grants the "other" class
+ * something is meant for other users, whose processes run at Medium: its
+ * label is then at most Medium. A creator that wants processes of a lower
+ * level to use a segment creates it while impersonating a token of that
+ * level.
+ *
+ * Sections: SIDs and ACEs, tokens, the section's descriptor, the tombstone
+ * and the companions' descriptor, reading the marker.
  */
 #include <stdlib.h>
 
 #include "win.h"
+
+/* The policy of every label prshm writes: lower levels get nothing. */
+#define SECURITY_LABEL_POLICY                                               \
+  (SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP | \
+   SYSTEM_MANDATORY_LABEL_NO_EXECUTE_UP)
+
+/* ---- SIDs and ACEs ---- */
 
 /* A SID with up to four sub-authorities, in storage of its own. */
 typedef struct security_sid {
@@ -64,70 +90,142 @@ static void security_ace(PACL acl, BOOL allow, DWORD rights, PSID sid) {
     (void)AddAccessDeniedAce(acl, ACL_REVISION, rights, sid);
 }
 
-/* Copies the SID of one token field (TokenUser or TokenPrimaryGroup). */
-static PRStatus security_token_sid(TOKEN_INFORMATION_CLASS what, DWORD *out, DWORD outsize) {
-  /* TOKEN_USER and TOKEN_PRIMARY_GROUP are a pointer to a SID stored after
-   * them; the buffer is pointer-aligned. */
-  void *buf[(sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE) / sizeof(void *) + 1];
-  /* The calling thread's effective token (its impersonation token, else the
-   * process's): GetCurrentThreadEffectiveToken() of Windows 8 and later. */
-  HANDLE token = (HANDLE)(LONG_PTR)-6;
-  DWORD needed;
-  PSID sid;
-
-  if (!prshm__sys.get_token_information(token, what, buf, (DWORD)sizeof buf, &needed))
-    return prshm__fail_os((PRInt32)GetLastError());
-  sid = what == TokenUser ? ((TOKEN_USER *)buf)->User.Sid
-                          : ((TOKEN_PRIMARY_GROUP *)buf)->PrimaryGroup;
-  if (!CopySid(outsize, out, sid)) return prshm__fail_os((PRInt32)GetLastError());
-  return PR_SUCCESS;
+/* Starts a descriptor with nothing in it: no owner, no DACL, no label. */
+static void security_begin(prshm__win_sd *sd) {
+  (void)InitializeSecurityDescriptor(&sd->sd, SECURITY_DESCRIPTOR_REVISION);
+  sd->level = 0;
 }
 
-/* Starts a descriptor with an empty DACL. */
-static PACL security_begin(prshm__win_sd *sd) {
+/* Gives the descriptor an empty DACL, to be filled. */
+static PACL security_dacl(prshm__win_sd *sd) {
   PACL acl = (PACL)sd->acl;
 
-  (void)InitializeSecurityDescriptor(&sd->sd, SECURITY_DESCRIPTOR_REVISION);
   (void)InitializeAcl(acl, (DWORD)sizeof sd->acl, ACL_REVISION);
   (void)SetSecurityDescriptorDacl(&sd->sd, TRUE, acl, FALSE);
   return acl;
 }
 
+/* Labels the descriptor with integrity level `level` (an RID of S-1-16). */
+static void security_label(prshm__win_sd *sd, DWORD level) {
+  SID_IDENTIFIER_AUTHORITY ml = {SECURITY_MANDATORY_LABEL_AUTHORITY};
+  PACL sacl = (PACL)sd->sacl;
+  security_sid label;
+
+  (void)InitializeSid(&label.sid, &ml, 1);
+  *GetSidSubAuthority(&label.sid, 0) = level;
+  (void)InitializeAcl(sacl, (DWORD)sizeof sd->sacl, ACL_REVISION);
+  (void)AddMandatoryAce(sacl, ACL_REVISION, 0, SECURITY_LABEL_POLICY, &label.sid);
+  (void)SetSecurityDescriptorSacl(&sd->sd, TRUE, sacl, FALSE);
+  sd->level = level;
+}
+
+/* ---- Tokens ---- */
+
+/* One SID field of the calling thread's effective token (its impersonation
+ * token, else the process's): TokenUser or TokenIntegrityLevel, whose
+ * structures both start with a SID_AND_ATTRIBUTES. `buf` has `size` bytes,
+ * pointer-aligned; the SID lives in it. NULL, with the error set, if the
+ * token cannot be read. */
+static PSID security_token_sid(TOKEN_INFORMATION_CLASS what, void *buf, DWORD size) {
+  /* GetCurrentThreadEffectiveToken() of Windows 8 and later. */
+  HANDLE token = (HANDLE)(LONG_PTR)-6;
+  DWORD needed;
+
+  if (!prshm__sys.get_token_information(token, what, buf, size, &needed)) {
+    prshm__fail_os((PRInt32)GetLastError());
+    return NULL;
+  }
+  return ((SID_AND_ATTRIBUTES *)buf)->Sid;
+}
+
+/* The owner: the token's user, copied into sd->user. */
+static PRStatus security_owner(prshm__win_sd *sd) {
+  void *buf[(sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE) / sizeof(void *) + 1];
+  PSID sid = security_token_sid(TokenUser, buf, (DWORD)sizeof buf);
+
+  if (sid == NULL) return PR_FAILURE;
+  if (!CopySid((DWORD)sizeof sd->user, sd->user, sid))
+    return prshm__fail_os((PRInt32)GetLastError());
+  (void)SetSecurityDescriptorOwner(&sd->sd, (PSID)sd->user, FALSE);
+  return PR_SUCCESS;
+}
+
+/* The token's integrity level: the last sub-authority of its label SID. */
+static PRStatus security_level(DWORD *level) {
+  void *buf[(sizeof(TOKEN_MANDATORY_LABEL) + SECURITY_MAX_SID_SIZE) / sizeof(void *) + 1];
+  PSID sid = security_token_sid(TokenIntegrityLevel, buf, (DWORD)sizeof buf);
+  UCHAR n;
+
+  if (sid == NULL) return PR_FAILURE;
+  n = *GetSidSubAuthorityCount(sid);
+  *level = n != 0 ? *GetSidSubAuthority(sid, (DWORD)n - 1) : SECURITY_MANDATORY_UNTRUSTED_RID;
+  return PR_SUCCESS;
+}
+
+/* ---- The section's descriptor ---- */
+
+DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode) {
+  /* Shared with other users, whose processes run at Medium. */
+  if ((mode & 07) != 0 && creator > SECURITY_MANDATORY_MEDIUM_RID)
+    return SECURITY_MANDATORY_MEDIUM_RID;
+  return creator;
+}
+
 PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size) {
   const DWORD o = security_rights((unsigned)mode >> 6 & 7);
-  const DWORD g = security_rights((unsigned)mode >> 3 & 7);
   const DWORD e = security_rights((unsigned)mode & 7);
   security_sid everyone, marker;
-  PACL acl = security_begin(sd);
+  DWORD level;
+  PACL acl;
 
-  if (security_token_sid(TokenUser, sd->user, (DWORD)sizeof sd->user) != PR_SUCCESS ||
-      security_token_sid(TokenPrimaryGroup, sd->group, (DWORD)sizeof sd->group) != PR_SUCCESS)
-    return PR_FAILURE;
-  (void)SetSecurityDescriptorOwner(&sd->sd, (PSID)sd->user, FALSE);
-  (void)SetSecurityDescriptorGroup(&sd->sd, (PSID)sd->group, FALSE);
+  security_begin(sd);
+  if (security_owner(sd) != PR_SUCCESS || security_level(&level) != PR_SUCCESS) return PR_FAILURE;
   security_everyone(&everyone);
   security_marker(&marker, PRSHM__WIN_MARK_LIVE, size);
+  acl = security_dacl(sd);
   security_ace(acl, TRUE, o, (PSID)sd->user);
-  security_ace(acl, FALSE, (g | e) & ~o, (PSID)sd->user);
-  security_ace(acl, TRUE, g, (PSID)sd->group);
-  security_ace(acl, FALSE, e & ~g, (PSID)sd->group);
+  security_ace(acl, FALSE, e & ~o, (PSID)sd->user);
   security_ace(acl, TRUE, e, &everyone.sid);
   /* Granting nothing, it is added whatever its mask: AddAccessAllowedAce
    * accepts an empty one. */
   (void)AddAccessAllowedAce(acl, ACL_REVISION, 0, &marker.sid);
+  security_label(sd, prshm__win_sd_level_for(level, mode));
   return PR_SUCCESS;
 }
 
+/* ---- The tombstone and the companions' descriptor ---- */
+
 PRStatus prshm__win_sd_deleted(prshm__win_sd *sd, PRUint64 size) {
   security_sid everyone, marker;
-  PACL acl = security_begin(sd);
+  PACL acl;
 
+  security_begin(sd);
+  acl = security_dacl(sd);
   security_everyone(&everyone);
   security_marker(&marker, PRSHM__WIN_MARK_DELETED, size);
   (void)AddAccessAllowedAce(acl, ACL_REVISION, READ_CONTROL, &everyone.sid);
   (void)AddAccessAllowedAce(acl, ACL_REVISION, 0, &marker.sid);
   return PR_SUCCESS;
 }
+
+void prshm__win_sd_event(prshm__win_sd *sd, DWORD level, DWORD rights) {
+  security_sid everyone;
+
+  /* Not the token's default DACL: an elevated token's admits only the
+   * Administrators and SYSTEM, and a process impersonating a client would
+   * give the client's; then the creator, the deleter or another deleter of
+   * the same user at another level, or the creator's pool thread (which
+   * runs as the process), could not open the object. Opening it allows
+   * nothing that matters: setting an event only makes the creator look at
+   * the DACL of its own section, and the lock can be made first by anyone
+   * who may create objects in the namespace anyway. */
+  security_begin(sd);
+  security_everyone(&everyone);
+  (void)AddAccessAllowedAce(security_dacl(sd), ACL_REVISION, rights, &everyone.sid);
+  if (level != PRSHM__WIN_NO_LABEL) security_label(sd, level);
+}
+
+/* ---- Reading the marker ---- */
 
 /* Looks for the marker in a DACL. */
 static void security_find_marker(PACL acl, prshm__win_state *state, PRUint64 *size) {

@@ -54,11 +54,36 @@ static SIZE_T sys_virtual_query(const void *addr, MEMORY_BASIC_INFORMATION *info
   return VirtualQuery(addr, info, size);
 }
 
-#define SYS_DEFAULTS                                                                      \
-  {                                                                                       \
-    sys_create_mapping, sys_open_mapping, sys_map_view, sys_unmap_view, sys_close_handle, \
-        sys_duplicate_handle, sys_get_token_information, sys_get_object_security,         \
-        sys_set_object_security, sys_get_current_directory, sys_virtual_query,            \
+static HANDLE sys_create_event(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags,
+                               DWORD access) {
+  return CreateEventExW(sa, name, flags, access);
+}
+
+static HANDLE sys_open_event(DWORD access, BOOL inherit, const WCHAR *name) {
+  return OpenEventW(access, inherit, name);
+}
+
+static HANDLE sys_create_mutex(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags,
+                               DWORD access) {
+  return CreateMutexExW(sa, name, flags, access);
+}
+
+static DWORD sys_wait_object(HANDLE handle, DWORD milliseconds) {
+  return WaitForSingleObject(handle, milliseconds);
+}
+
+static PTP_WAIT sys_create_tp_wait(PTP_WAIT_CALLBACK callback, void *context) {
+  return CreateThreadpoolWait(callback, context, NULL);
+}
+
+static DWORD sys_tls_alloc(void) { return TlsAlloc(); }
+
+#define SYS_DEFAULTS                                                                             \
+  {                                                                                              \
+    sys_create_mapping, sys_open_mapping, sys_map_view, sys_unmap_view, sys_close_handle,        \
+        sys_duplicate_handle, sys_get_token_information, sys_get_object_security,                \
+        sys_set_object_security, sys_get_current_directory, sys_virtual_query, sys_create_event, \
+        sys_open_event, sys_create_mutex, sys_wait_object, sys_create_tp_wait, sys_tls_alloc,    \
   }
 
 static const prshm__syscalls sys_defaults = SYS_DEFAULTS;

@@ -36,6 +36,16 @@ typedef struct prshm__syscalls {
   /* GetCurrentDirectoryW(). */
   DWORD (*get_current_directory)(DWORD size, WCHAR *buf);
   SIZE_T (*virtual_query)(const void *addr, MEMORY_BASIC_INFORMATION *info, SIZE_T size);
+  /* CreateEventExW(), OpenEventW() and CreateMutexExW(). */
+  HANDLE (*create_event)(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags, DWORD access);
+  HANDLE (*open_event)(DWORD access, BOOL inherit, const WCHAR *name);
+  HANDLE (*create_mutex)(SECURITY_ATTRIBUTES *sa, const WCHAR *name, DWORD flags, DWORD access);
+  /* WaitForSingleObject(). */
+  DWORD (*wait_object)(HANDLE handle, DWORD milliseconds);
+  /* CreateThreadpoolWait() in the process's default pool. */
+  PTP_WAIT (*create_tp_wait)(PTP_WAIT_CALLBACK callback, void *context);
+  /* TlsAlloc(). */
+  DWORD (*tls_alloc)(void);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */

@@ -2,23 +2,28 @@
  * win32.c - the Windows backend: named, committed, pagefile-backed sections.
  *
  * A segment is a section object named "Local\prshm.<name>" (or in Global\,
- * names.c). Its security descriptor comes from the mode and carries the
- * exact size (security.c); its handles are never inheritable.
+ * names.c). Its security descriptor comes from the mode and the creator's
+ * integrity level and carries the exact size (security.c); its handles are
+ * never inheritable.
  *
- * Lifetime. Windows destroys a section with its last handle or view. So
+ * Lifetime. Windows destroys a section with its last handle and view, and
+ * removes its name with the last handle, even while views of it remain. So
  * that a segment lives until PR_DeleteSharedMemory() as on Unix, the
- * creating process keeps it alive (keep.c) until it deletes it or exits.
- * PR_DeleteSharedMemory() cannot remove a name from the object namespace;
- * it makes the name unusable instead: it replaces the DACL with one that
- * lets nobody map the section (a tombstone) and lets go of the kept handle.
- * Handles and views that exist keep working; a later open fails with
- * PR_FILE_NOT_FOUND_ERROR; the memory and the name are freed when the last
- * handle and view are gone. Until then a create under the name fails with
- * PR_FILE_IS_BUSY_ERROR, because Windows cannot give the name to a second
- * section while the first exists.
+ * creating process keeps a handle on it (keep.c) until it is deleted, by
+ * any process, or that process exits. PR_DeleteSharedMemory() cannot
+ * remove a name from the object namespace; it makes the name unusable
+ * instead: it replaces the DACL with one that lets nobody map the section
+ * (a tombstone), and the creator, told through an event, lets go of its
+ * kept handle before the delete returns. Handles and views that exist keep
+ * working; a later open fails with PR_FILE_NOT_FOUND_ERROR; the name is
+ * free once no handle is left, and the memory once no view is left either.
+ * Until the name is free a create under it fails with PR_FILE_IS_BUSY_ERROR,
+ * because Windows cannot give the name to a second section while the first
+ * has a handle. A named mutex makes deletes of one name take turns, so that
+ * exactly one of them succeeds.
  *
  * Sections of this file: keys and names, probing a name, opening an
- * existing section, creating one, open and delete, mapping, the table.
+ * existing section, creating one, open, delete, mapping, the table.
  */
 #include <string.h>
 
@@ -35,6 +40,13 @@
 
 /* WCHARs of the current directory that a relative name can use. */
 #define WIN_CWD_WCHARS (PRSHM__WIN_CWD_BYTES - 1)
+
+/* Milliseconds a delete waits for the deletes of the same name before it
+ * (each of which waits at most WIN_TOLD_WAIT_MS), and for the creator of
+ * the segment to let go of it (a running creator takes microseconds; this
+ * bounds the wait for one that is suspended, or stopped in a debugger). */
+#define WIN_LOCK_WAIT_MS 5000
+#define WIN_TOLD_WAIT_MS 1000
 
 /* ---- Keys and names ---- */
 
@@ -146,7 +158,9 @@ static win_step win_adopt(HANDLE h, PRBool writable, PRSize size, prshm__seg *se
 
   if (prshm__win_sd_read(h, &state, &real) != PR_SUCCESS) goto fail;
   if (state == PRSHM__WIN_FOREIGN && win_foreign_size(h, &real) != PR_SUCCESS) goto fail;
-  if (real > (PRUint64)SIZE_MAX) {
+  /* A marker (or a foreign section) claiming more than an address space
+   * can map is refused as the front door refuses such a size. */
+  if (real > (PRUint64)PRSHM__SIZE_MAX) {
     prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
     goto fail;
   }
@@ -172,7 +186,7 @@ fail:
 static win_step win_denied(const char *key, const WCHAR *wname, win_step present) {
   switch (win_probe(wname)) {
     case PROBE_DELETED:
-      return prshm__win_keep_release_deleted(key) ? WIN_RETRY : WIN_DELETED;
+      return prshm__win_keep_release_deleted(key, PR_TRUE) ? WIN_RETRY : WIN_DELETED;
     case PROBE_ABSENT:
       return WIN_ABSENT;
     case PROBE_FAIL:
@@ -191,7 +205,8 @@ static win_step win_open_existing(const char *key, const WCHAR *wname, PRSize si
   DWORD err;
   win_step rv;
 
-  /* A process allowed only to read opens read-only (on open, mode is no access request). */
+  /* mode is not an access request: a process allowed only to read opens
+   * the segment read-only, and only a read-write attach then fails. */
   if (h == NULL && GetLastError() == ERROR_ACCESS_DENIED)
     h = prshm__sys.open_mapping(WIN_OPEN_RO, FALSE, wname);
   if (h != NULL) return win_adopt(h, writable, size, seg);
@@ -208,18 +223,30 @@ static win_step win_open_existing(const char *key, const WCHAR *wname, PRSize si
 
 /* ---- Creating a section ---- */
 
+/* Security attributes for a descriptor; handles never inheritable. */
+static SECURITY_ATTRIBUTES win_sa(prshm__win_sd *sd) {
+  SECURITY_ATTRIBUTES sa;
+
+  sa.nLength = (DWORD)sizeof sa;
+  sa.lpSecurityDescriptor = &sd->sd;
+  sa.bInheritHandle = FALSE;
+  return sa;
+}
+
 static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRIntn mode,
                            prshm__seg *seg) {
-  prshm__win_sd sd;
-  SECURITY_ATTRIBUTES sa;
+  prshm__win_sd sd, esd;
+  SECURITY_ATTRIBUTES sa, esa;
   HANDLE h;
   DWORD err;
   win_step rv;
 
   if (prshm__win_sd_for_mode(&sd, mode, (PRUint64)size) != PR_SUCCESS) return WIN_FAIL;
-  sa.nLength = (DWORD)sizeof sa;
-  sa.lpSecurityDescriptor = &sd.sd;
-  sa.bInheritHandle = FALSE; /* DESIGN.md 13 */
+  sa = win_sa(&sd);
+  /* The NOTIFY event is labelled as the section: whoever may delete the
+   * segment may set it. */
+  prshm__win_sd_event(&esd, sd.level, PRSHM__WIN_EVENT_RIGHTS);
+  esa = win_sa(&esd);
   SetLastError(ERROR_SUCCESS);
   /* SEC_COMMIT charges the whole size to the system's commit limit now, so
    * a system short of memory fails here, never at a first touch. The
@@ -234,7 +261,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
     return WIN_EXISTS;
   }
   if (h != NULL) {
-    if (prshm__win_keep_add(key, h) != PR_SUCCESS) {
+    if (prshm__win_keep_add(key, h, &esa) != PR_SUCCESS) {
       (void)prshm__sys.close_handle(h);
       return WIN_FAIL;
     }
@@ -258,7 +285,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
   return rv;
 }
 
-/* ---- Open and delete ---- */
+/* ---- Open ---- */
 
 static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg) {
   const PRBool create = (flags & PR_SHM_CREATE) != 0;
@@ -293,13 +320,15 @@ static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode
   return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
 }
 
+/* ---- Delete ---- */
+
 /* Why a segment could not be opened for deleting. */
 static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err) {
   if (err == ERROR_FILE_NOT_FOUND) return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
   if (err != ERROR_ACCESS_DENIED) return win_fail_name(err);
   switch (win_probe(wname)) {
     case PROBE_DELETED:
-      (void)prshm__win_keep_release_deleted(key);
+      (void)prshm__win_keep_release_deleted(key, PR_TRUE);
       return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
     case PROBE_ABSENT:
       return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
@@ -310,38 +339,121 @@ static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err
   }
 }
 
-static PRStatus win_remove(const char *key) {
-  WCHAR wname[PRSHM__KEY_SIZE];
+/* Takes the name's delete lock, a named mutex (the key followed by
+ * PRSHM__WIN_LOCK): without it two deletes could both read a live DACL and
+ * both write the tombstone, and both report success. A mutex whose holder
+ * died is handed on (WAIT_ABANDONED), so a crash never blocks deletes.
+ * Returns the mutex, held, or NULL with the error set. */
+static HANDLE win_lock(const char *key) {
+  WCHAR name[PRSHM__KEY_SIZE + 1];
+  prshm__win_sd sd;
+  SECURITY_ATTRIBUTES sa;
+  HANDLE m;
+  DWORD rv, err;
+
+  /* No label of prshm's: Windows treats the mutex as Medium (or labels it
+   * with the level of a creator below Medium), so that the owner's deletes
+   * from every level that may delete the segment meet on one lock. */
+  prshm__win_sd_event(&sd, PRSHM__WIN_NO_LABEL, PRSHM__WIN_LOCK_RIGHTS);
+  sa = win_sa(&sd);
+  prshm__win_suffixed(key, PRSHM__WIN_LOCK, name);
+  m = prshm__sys.create_mutex(&sa, name, 0, PRSHM__WIN_LOCK_RIGHTS);
+  if (m == NULL) {
+    (void)win_fail_name(GetLastError());
+    return NULL;
+  }
+  rv = prshm__sys.wait_object(m, WIN_LOCK_WAIT_MS);
+  if (rv == WAIT_OBJECT_0 || rv == WAIT_ABANDONED) return m;
+  err = rv == WAIT_TIMEOUT ? ERROR_TIMEOUT : GetLastError();
+  (void)prshm__sys.close_handle(m);
+  if (rv == WAIT_TIMEOUT)
+    prshm__fail(PR_FILE_IS_BUSY_ERROR, (PRInt32)err);
+  else
+    prshm__fail_os((PRInt32)err);
+  return NULL;
+}
+
+static void win_unlock(HANDLE lock) {
+  (void)ReleaseMutex(lock);
+  (void)prshm__sys.close_handle(lock);
+}
+
+/* Tells the creator of a segment just marked deleted, if it is running and
+ * watching (its NOTIFY event exists), to let go of it, and waits until it
+ * has (its answer is the DONE event), at most WIN_TOLD_WAIT_MS: when the
+ * delete returns, the creator no longer holds the name. Best effort: the
+ * delete has succeeded whatever happens here, and a creator that is not
+ * told lets go when it next uses the name, or exits.
+ *
+ * DONE is made before NOTIFY is opened: a creator that lets go on its own
+ * meanwhile (it touched the name) closes NOTIFY before it answers, so
+ * either NOTIFY is gone, and there is nobody to wait for, or the answer
+ * finds DONE. */
+static void win_tell_creator(const char *key) {
+  WCHAR name[PRSHM__KEY_SIZE + 1];
+  prshm__win_sd sd;
+  SECURITY_ATTRIBUTES sa;
+  HANDLE notify, done;
+
+  /* Labelled Low, so that a creator at any level may set it. */
+  prshm__win_sd_event(&sd, SECURITY_MANDATORY_LOW_RID, PRSHM__WIN_EVENT_RIGHTS);
+  sa = win_sa(&sd);
+  prshm__win_suffixed(key, PRSHM__WIN_DONE, name);
+  done = prshm__sys.create_event(&sa, name, CREATE_EVENT_MANUAL_RESET, PRSHM__WIN_EVENT_RIGHTS);
+  /* Left set by an earlier delete whose creator answered late. */
+  if (done != NULL && GetLastError() == ERROR_ALREADY_EXISTS) (void)ResetEvent(done);
+  prshm__win_suffixed(key, PRSHM__WIN_NOTIFY, name);
+  notify = prshm__sys.open_event(EVENT_MODIFY_STATE, FALSE, name);
+  if (notify != NULL) {
+    (void)SetEvent(notify);
+    (void)prshm__sys.close_handle(notify);
+    /* Without DONE the creator is told all the same, and not waited for. */
+    if (done != NULL) (void)prshm__sys.wait_object(done, WIN_TOLD_WAIT_MS);
+  }
+  if (done != NULL) (void)prshm__sys.close_handle(done);
+}
+
+/* Marks the section of `h` deleted, under the name's delete lock. */
+static PRStatus win_mark_deleted(const char *key, HANDLE h) {
   prshm__win_sd sd;
   prshm__win_state state;
   PRUint64 size = 0;
-  HANDLE h;
-  DWORD err;
+
+  if (prshm__win_sd_read(h, &state, &size) != PR_SUCCESS) return PR_FAILURE;
+  if (state == PRSHM__WIN_DELETED) {
+    /* Another delete won: this process may still keep it. */
+    (void)prshm__win_keep_release_deleted(key, PR_TRUE);
+    return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
+  }
+  (void)prshm__win_sd_deleted(&sd, size);
+  if (!prshm__sys.set_object_security(h, DACL_SECURITY_INFORMATION, &sd.sd))
+    return prshm__fail_os((PRInt32)GetLastError());
+  return PR_SUCCESS;
+}
+
+static PRStatus win_remove(const char *key) {
+  WCHAR wname[PRSHM__KEY_SIZE];
+  HANDLE h, lock;
+  PRStatus rv;
 
   if (prshm__win_widen(key, wname) != PR_SUCCESS) return PR_FAILURE;
   /* Only the owner may change the DACL (Windows grants it implicitly), as
    * only the owner may remove a segment from Unix's sticky /dev/shm. */
   h = prshm__sys.open_mapping(WRITE_DAC | READ_CONTROL, FALSE, wname);
   if (h == NULL) return win_remove_denied(key, wname, GetLastError());
-  if (prshm__win_sd_read(h, &state, &size) != PR_SUCCESS) goto fail;
-  if (state == PRSHM__WIN_DELETED) {
-    (void)prshm__sys.close_handle(h);
-    (void)prshm__win_keep_release_deleted(key);
-    return prshm__fail(PR_FILE_NOT_FOUND_ERROR, ERROR_FILE_NOT_FOUND);
-  }
-  (void)prshm__win_sd_deleted(&sd, size);
-  if (!prshm__sys.set_object_security(h, DACL_SECURITY_INFORMATION, &sd.sd)) {
-    err = GetLastError();
-    prshm__fail_os((PRInt32)err);
-    goto fail;
-  }
+  lock = win_lock(key);
+  if (lock == NULL) goto close_section;
+  rv = win_mark_deleted(key, h);
+  /* This handle goes first, so that the creator's letting go frees the
+   * name when nobody else holds it. */
   (void)prshm__sys.close_handle(h);
-  /* The name is unusable for everyone now; once this process lets go, the
-   * memory goes with the last handle or view anyone else still has. */
-  (void)prshm__win_keep_release_deleted(key);
-  return PR_SUCCESS;
+  /* The name is unusable for everyone now; the memory goes with the last
+   * handle or view anyone still has once the creator lets go. */
+  if (rv == PR_SUCCESS && !prshm__win_keep_release_deleted(key, PR_FALSE)) win_tell_creator(key);
+  win_unlock(lock);
+  return rv;
 
-fail:
+close_section:
   (void)prshm__sys.close_handle(h);
   return PR_FAILURE;
 }
