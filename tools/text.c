@@ -333,7 +333,8 @@ int tool_fail(const char *name, int native) {
   if (len == 0)
     return tool_error(TOOL_EXIT_USAGE, NULL, "\"\": not a valid name: a name must not be empty");
   if (code == PR_NAME_TOO_LONG_ERROR && !native && len > 1023)
-    return tool_error(TOOL_EXIT_USAGE, name, "name too long (%zu bytes): at most 1023 bytes", len);
+    return tool_error(TOOL_EXIT_USAGE, name, "name too long (%lu bytes): at most 1023 bytes",
+                      (unsigned long)len);
   if (code == PR_INVALID_ARGUMENT_ERROR && native)
     return tool_error(TOOL_EXIT_USAGE, name,
                       "not a native name of %s: give a name in it, like psm_1a2b or /psm_1a2b",
