@@ -19,9 +19,9 @@ static PRStatus shm_check_name(const char *name) {
   return PR_SUCCESS;
 }
 
-PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
+PRStatus prshm__name_key(const char *name, prshm__kind kind, char key[PRSHM__KEY_SIZE]) {
   if (shm_check_name(name) != PR_SUCCESS) return PR_FAILURE;
-  return prshm__backend_impl.key(name, key);
+  return prshm__backend_impl.key(name, kind, key);
 }
 
 PRStatus prshm__native_key(const char *native, char key[PRSHM__KEY_SIZE]) {
@@ -47,7 +47,7 @@ PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
     prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
     return NULL;
   }
-  if (prshm__name_key(name, key) != PR_SUCCESS) return NULL;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return NULL;
   if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
   return shm_register(&seg);
 }
@@ -109,7 +109,7 @@ PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__registry_clos
 PRStatus PR_DeleteSharedMemory(const char *name) {
   char key[PRSHM__KEY_SIZE];
 
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.remove(key);
 }
 
@@ -134,7 +134,7 @@ PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
   char key[PRSHM__KEY_SIZE];
 
   if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.native(key, buf, size);
 }
 

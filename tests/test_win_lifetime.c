@@ -278,7 +278,7 @@ TEST(a_kept_handle_goes_only_with_its_own_deleted_section) {
 
   CHECK_NOT_NULL(shm);
   CHECK_OK(PR_CloseSharedMemory(shm));
-  CHECK_OK(prshm__backend_impl.key(name, key));
+  CHECK_OK(prshm__backend_impl.key(name, PRSHM__KIND_SEG, key));
   /* Live: asking to let it go changes nothing. */
   CHECK(!prshm__win_keep_release_deleted(key));
   CHECK_EQ(prshm__win_keep_count(), kept + 1);

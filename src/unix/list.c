@@ -229,7 +229,7 @@ PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   char key[PRSHM__KEY_SIZE];
 
   if (info == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return list_stat_key(key, PR_TRUE, info);
 }
 

@@ -148,7 +148,7 @@ const prshm__unix_ns *prshm__unix_namespace(void) {
   return &unix_ns;
 }
 
-PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
+PRStatus prshm__unix_key(const char *name, prshm__kind kind, size_t limit, char *key) {
   char cwd[PATH_MAX + 1];
   char resolved[PRSHM__RESOLVED_MAX];
 
@@ -160,7 +160,7 @@ PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
   }
   if (prshm__name_resolve(cwd, name, resolved, sizeof resolved) < 0)
     return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
-  (void)prshm__name_encode(resolved, limit, key);
+  (void)prshm__name_encode_kind(resolved, kind, limit, key);
   return PR_SUCCESS;
 }
 
@@ -261,7 +261,7 @@ PRStatus prshm__unix_lock_shared(int fd) {
  * planted or made by hand) as not a segment, for two names must never share
  * memory. RETRY if the file loses its name meanwhile (removed since it was
  * opened). *waited tells whether it was incomplete at first. */
-static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct stat *st,
+prshm__unix_check prshm__unix_stat_complete(int fd, PRBool check_links, struct stat *st,
                                             PRBool *waited) {
   long slept = 0, step = 1;
 
@@ -297,7 +297,7 @@ prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool
   prshm__unix_check rv;
   PRBool waited;
 
-  rv = unix_stat_complete(fd, check_links, &st, &waited);
+  rv = prshm__unix_stat_complete(fd, check_links, &st, &waited);
   /* Opened read-only while its creator was still at work: the mode may
    * have been narrower than the creator asked for until then (the portable
    * backend's creation). Open again, now that it is complete. */

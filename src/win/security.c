@@ -15,7 +15,9 @@
  * decides it, so the owner gets exactly O, a group member exactly G, anyone
  * else exactly E; 0600 lets only the creating user open the section. (The
  * owner can always read and change the DACL itself: Windows grants that to
- * owners whatever the DACL says.)
+ * owners whatever the DACL says.) Semaphores and mutexes get the same
+ * DACLs with their own rights: waiting and posting (or releasing) need
+ * read and write together, as on Unix, where a wait writes the count.
  */
 #include <stdlib.h>
 
@@ -44,11 +46,19 @@ static void security_marker(security_sid *s, DWORD state, PRUint64 size) {
   *GetSidSubAuthority(&s->sid, 3) = (DWORD)size;
 }
 
-/* The section rights of three rwx bits. Read includes reading the DACL,
- * which holds the segment's exact size. */
-static DWORD security_rights(unsigned bits) {
+/* The rights of three rwx bits for an object of `kind`. Read includes
+ * reading the DACL, which holds a segment's exact size and tells whether an
+ * object was deleted; a semaphore or mutex is used (waited on, posted,
+ * released) only with read and write both. */
+static DWORD security_rights(prshm__kind kind, unsigned bits) {
   DWORD rights = 0;
 
+  if (kind != PRSHM__KIND_SEG) {
+    /* SEMAPHORE_QUERY_STATE and MUTANT_QUERY_STATE are both 0x0001. */
+    if ((bits & 4) != 0) rights |= READ_CONTROL | 0x0001;
+    if ((bits & 6) == 6) rights |= SYNCHRONIZE | (kind == PRSHM__KIND_SEM ? SEMAPHORE_MODIFY_STATE : 0);
+    return rights;
+  }
   if ((bits & 4) != 0) rights |= SECTION_QUERY | SECTION_MAP_READ | READ_CONTROL;
   if ((bits & 2) != 0) rights |= SECTION_MAP_WRITE;
   if ((bits & 1) != 0) rights |= SECTION_MAP_EXECUTE;
@@ -94,9 +104,13 @@ static PACL security_begin(prshm__win_sd *sd) {
 }
 
 PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size) {
-  const DWORD o = security_rights((unsigned)mode >> 6 & 7);
-  const DWORD g = security_rights((unsigned)mode >> 3 & 7);
-  const DWORD e = security_rights((unsigned)mode & 7);
+  return prshm__win_sd_for_kind(sd, PRSHM__KIND_SEG, mode, size);
+}
+
+PRStatus prshm__win_sd_for_kind(prshm__win_sd *sd, prshm__kind kind, PRIntn mode, PRUint64 size) {
+  const DWORD o = security_rights(kind, (unsigned)mode >> 6 & 7);
+  const DWORD g = security_rights(kind, (unsigned)mode >> 3 & 7);
+  const DWORD e = security_rights(kind, (unsigned)mode & 7);
   security_sid everyone, marker;
   PACL acl = security_begin(sd);
 

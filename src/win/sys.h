@@ -36,6 +36,25 @@ typedef struct prshm__syscalls {
   /* GetCurrentDirectoryW(). */
   DWORD (*get_current_directory)(DWORD size, WCHAR *buf);
   SIZE_T (*virtual_query)(const void *addr, MEMORY_BASIC_INFORMATION *info, SIZE_T size);
+
+  /* Semaphores and locks. */
+  /* CreateSemaphoreW() with the largest count prshm allows, and
+   * OpenSemaphoreW(). */
+  HANDLE (*create_semaphore)(SECURITY_ATTRIBUTES *sa, LONG initial, const WCHAR *name);
+  HANDLE (*open_semaphore)(DWORD access, BOOL inherit, const WCHAR *name);
+  BOOL (*release_semaphore)(HANDLE sem, LONG count, LONG *previous);
+  /* CreateMutexW(), not owned, and OpenMutexW(). */
+  HANDLE (*create_mutex)(SECURITY_ATTRIBUTES *sa, const WCHAR *name);
+  HANDLE (*open_mutex)(DWORD access, BOOL inherit, const WCHAR *name);
+  BOOL (*release_mutex)(HANDLE mutex);
+  /* WaitForSingleObject(), never alertable. */
+  DWORD (*wait)(HANDLE object, DWORD ms);
+  /* NtQuerySemaphore() and NtQueryMutant() from ntdll: the semaphore's
+   * count; the mutex's count (1 free, 0 held, below 0 held recursively).
+   * FALSE with the error set (ERROR_CALL_NOT_IMPLEMENTED where ntdll lacks
+   * them). */
+  BOOL (*query_semaphore)(HANDLE sem, LONG *count);
+  BOOL (*query_mutex)(HANDLE mutex, LONG *count);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */

@@ -1,0 +1,146 @@
+/*
+ * robust.c - the Linux lock backend: a process-shared, robust,
+ * error-checking pthread mutex in a small shared file (object.c).
+ *
+ * The C library and the kernel keep the promise of robustness together:
+ * every thread registers a list of the robust mutexes it holds with the
+ * kernel (set_robust_list), and when the thread dies, however it dies, the
+ * kernel marks each of them "owner died" and wakes a waiter, which then
+ * gets EOWNERDEAD. Only the C library may register that list (a thread has
+ * one), which is why this backend uses its mutex rather than a futex word
+ * of its own. prshm hides the POSIX protocol (lock.c): EOWNERDEAD becomes a
+ * success with the news in *owner_died, and pthread_mutex_consistent() is
+ * called at once, so the mutex never becomes unrecoverable.
+ *
+ * The mutex's layout belongs to the C library and the word size, so the
+ * object's format number includes both: a process whose layout differs
+ * (a 32-bit program, musl) refuses the object (PR_INVALID_STATE_ERROR)
+ * instead of misreading it.
+ *
+ * While a thread holds the mutex, its address is on that thread's robust
+ * list, which the C library and the kernel read: the mapping must then
+ * stay, even if the handle is closed. Close therefore leaves the object
+ * mapped when the handle's holder is a live thread (the lock's front door
+ * records the holder).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+
+#include "unix.h"
+
+/* The layout's identity: word size, mutex size, C library. */
+#if defined(__GLIBC__)
+#define ROBUST_LIBC 1u
+#else
+#define ROBUST_LIBC 2u
+#endif
+#define ROBUST_FORMAT                                                         \
+  (0x02000000u | ROBUST_LIBC << 16 | (uint32_t)sizeof(pthread_mutex_t) << 4 | \
+   (uint32_t)sizeof(void *))
+
+typedef struct robust_lock {
+  prshm__objhead head; /* kind, format and magic (object.c) */
+  pthread_mutex_t m;   /* process-shared, robust, error-checking */
+} robust_lock;
+
+/* A lock object's size: the header and the mutex, in whole cache lines. */
+#define ROBUST_SIZE ((sizeof(robust_lock) + 63) / 64 * 64)
+
+static PRStatus robust_init(void *obj, const void *arg) {
+  robust_lock *l = obj;
+  int err = prshm__sys.mutex_init(&l->m);
+
+  (void)arg;
+  /* ENOTSUP: this system has no robust mutexes (no robust list in the
+   * kernel, or an emulator without it). */
+  if (err != 0) return prshm__fail_os(err);
+  return PR_SUCCESS;
+}
+
+static const prshm__unix_objtype robust_type = {
+    PRSHM__KIND_LOCK, ROBUST_FORMAT, ROBUST_SIZE, PR_FALSE, robust_init,
+};
+
+static PRStatus robust_open(const char *key, PRIntn flags, PRIntn mode, prshm__sync *s) {
+  return prshm__unix_object_open(key, flags, mode, &robust_type, NULL, s);
+}
+
+static PRStatus robust_close(prshm__sync *s) {
+  uintptr_t holder = atomic_load_explicit(&s->holder, memory_order_relaxed);
+
+  /* Held by a live thread: its robust list points into the mapping. The
+   * object stays mapped until the process exits (see lock.c). */
+  if (holder != 0 && prshm__os_thread_alive(holder)) return PR_SUCCESS;
+  return prshm__unix_object_close(s);
+}
+
+/* What a pthread lock call's result means: 1 acquired, -1 error set. */
+static int robust_result(robust_lock *l, int err, PRBool *died) {
+  *died = PR_FALSE;
+  switch (err) {
+    case 0:
+      return 1;
+    case EOWNERDEAD:
+      /* At once, so that the mutex never becomes unrecoverable; if this
+       * thread dies before the caller learns of the death, the kernel marks
+       * the mutex again and the next holder is told. */
+      (void)prshm__sys.mutex_consistent(&l->m);
+      *died = PR_TRUE;
+      return 1;
+    case EDEADLK:
+      prshm__fail(PR_DEADLOCK_ERROR, err);
+      return -1;
+    case ETIMEDOUT:
+      prshm__fail(PR_IO_TIMEOUT_ERROR, err);
+      return -1;
+    case ENOTRECOVERABLE:
+      /* Only a program that is not prshm can leave it so (unlocking after
+       * EOWNERDEAD without making it consistent). */
+      prshm__fail(PR_INVALID_STATE_ERROR, err);
+      return -1;
+    default:
+      prshm__fail_os(err);
+      return -1;
+  }
+}
+
+int prshm__lock_trylock(prshm__sync *s, PRBool *died) {
+  robust_lock *l = s->addr;
+  int err = prshm__sys.mutex_trylock(&l->m);
+
+  if (err == EBUSY) {
+    /* The C library says EBUSY also to the holder itself. */
+    if (atomic_load_explicit(&s->holder, memory_order_relaxed) == prshm__os_thread_id()) {
+      prshm__fail(PR_DEADLOCK_ERROR, EDEADLK);
+      return -1;
+    }
+    return 0;
+  }
+  return robust_result(l, err, died);
+}
+
+static PRStatus robust_lock_wait(prshm__sync *s, PRUint64 deadline, PRBool *died) {
+  robust_lock *l = s->addr;
+  struct timespec ts, *tp = NULL;
+
+  if (deadline != PRSHM__FOREVER) {
+    ts.tv_sec = (time_t)(deadline / 1000000000u);
+    ts.tv_nsec = (long)(deadline % 1000000000u);
+    tp = &ts;
+  }
+  return robust_result(l, prshm__sys.mutex_lock(&l->m, tp), died) > 0 ? PR_SUCCESS : PR_FAILURE;
+}
+
+PRStatus prshm__lock_unlock(prshm__sync *s) {
+  robust_lock *l = s->addr;
+  int err = prshm__sys.mutex_unlock(&l->m);
+
+  if (err == 0) return PR_SUCCESS;
+  if (err == EPERM) return prshm__fail(PR_INVALID_STATE_ERROR, err);
+  return prshm__fail_os(err);
+}
+
+const prshm__lock_backend prshm__lock_impl = {
+    "linux-robust-mutex", robust_open,      robust_close,       prshm__unix_remove_file,
+    prshm__lock_trylock,  robust_lock_wait, prshm__lock_unlock,
+};
