@@ -170,6 +170,16 @@ int t_private_mount(const char *fstype, const char *dir, unsigned long flags, co
  * writing one there (0, or -1). */
 long t_read_number(const char *path);
 int t_write_number(const char *path, long value);
+/* Makes a pipe whose end `child_end` (0 read, 1 write) is inherited by the
+ * children spawned next, and whose other end is close-on-exec, so that only
+ * this process holds it and its exit or close is seen as end of file. */
+void t_pipe(int fds[2], int child_end);
+/* Writes the number `fd` into `buf` (16 bytes), for a child's argument. */
+const char *t_fd_arg(int fd, char *buf);
+/* Sends one byte. */
+void t_send(int fd, char c);
+/* Receives one byte; -1 at end of file (the other side closed or died). */
+int t_recv(int fd);
 #endif
 
 #endif /* PRSHM_TEST_RUNNER_H */
