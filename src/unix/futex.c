@@ -42,7 +42,7 @@ static const prshm__unix_objtype futex_sem_type = {
 
 static PRStatus futex_sem_open(const char *key, PRIntn flags, PRIntn mode, PRUint32 value,
                                prshm__sync *s) {
-  return prshm__unix_object_open(key, flags, mode, &futex_sem_type, &value, s);
+  return prshm__unix_object_open(key, flags, mode, &futex_sem_type, &value, s, NULL);
 }
 
 void prshm__futex_sem_wake(prshm__futex_sem *f) {
@@ -79,7 +79,7 @@ static PRStatus futex_sem_wait(prshm__sync *s, PRUint64 deadline) {
      * makes it return at once (EAGAIN). The deadline is absolute, so a
      * signal (EINTR) costs a new call, never a longer wait. */
     if (prshm__sys.futex(&f->value, FUTEX_WAIT_BITSET, 0, tp) == 0) continue;
-    if (errno == ETIMEDOUT) {
+    if (errno == ETIMEDOUT && tp != NULL) {
       expired = PR_TRUE; /* one more look at the value, then give up */
     } else if (errno != EINTR && errno != EAGAIN) {
       rv = prshm__fail_os(errno);

@@ -25,6 +25,7 @@ typedef struct object_ctx {
   const void *arg;                 /* for type->init */
   void *made;                      /* a new object's mapping, until it is taken */
   prshm__sync *s;                  /* filled on success */
+  PRBool created;                  /* this call made the object */
 } object_ctx;
 
 static void *object_map(int fd, PRSize size) {
@@ -73,6 +74,7 @@ static void object_created(int fd, void *ctx) {
 
   object_take(fd, c->made, c);
   c->made = NULL;
+  c->created = PR_TRUE;
 }
 
 /* Waits (bounded) for a portable creator to finish the object at `head`:
@@ -137,7 +139,8 @@ fail:
 }
 
 PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
-                                 const prshm__unix_objtype *type, const void *arg, prshm__sync *s) {
+                                 const prshm__unix_objtype *type, const void *arg, prshm__sync *s,
+                                 PRBool *created) {
   object_ctx c;
   prshm__unix_opener op;
   PRStatus rv;
@@ -146,6 +149,7 @@ PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
   c.arg = arg;
   c.made = NULL;
   c.s = s;
+  c.created = PR_FALSE;
   op.size = type->size;
   op.flags = flags & (PR_SEM_CREATE | PR_SEM_EXCL);
   op.mode = mode;
@@ -157,6 +161,7 @@ PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
   rv = prshm__unix_open_file(key, &op);
   /* A new object that never got its name (its file is gone). */
   if (c.made != NULL) (void)prshm__sys.munmap(c.made, type->size);
+  if (created != NULL) *created = c.created;
   return rv;
 }
 

@@ -76,7 +76,7 @@ static pthread_key_t plock_key;
 static prshm__once plock_key_once = PRSHM__ONCE_INIT;
 static int plock_key_ok; /* set inside plock_key_once */
 
-static void plock_release_fd(plock_local *l, PRBool died);
+static PRStatus plock_release_fd(plock_local *l, PRBool died);
 
 /* Thread exit: every lock still held is let go, with `held` left set. */
 static void plock_thread_exit(void *arg) {
@@ -84,7 +84,7 @@ static void plock_thread_exit(void *arg) {
 
   for (; l != NULL; l = next) {
     next = l->next_held;
-    plock_release_fd(l, PR_TRUE);
+    (void)plock_release_fd(l, PR_TRUE);
   }
   plock_held = NULL;
 }
@@ -129,6 +129,7 @@ static void plock_pop(plock_local *l) {
 static PRStatus plock_open(const char *key, PRIntn flags, PRIntn mode, prshm__sync *s) {
   plock_local *l;
   struct stat st;
+  PRBool created = PR_FALSE;
   int rv;
 
   prshm__run_once(&plock_key_once, plock_key_create);
@@ -136,15 +137,23 @@ static PRStatus plock_open(const char *key, PRIntn flags, PRIntn mode, prshm__sy
   if (l == NULL) return prshm__fail(PR_OUT_OF_MEMORY_ERROR, ENOMEM);
   if (pthread_mutex_init(&l->mu, NULL) != 0) goto fail_free;
   if (pthread_cond_init(&l->freed, NULL) != 0) goto fail_mutex;
-  if (prshm__unix_object_open(key, flags, mode, &plock_type, NULL, s) != PR_SUCCESS) goto fail_cond;
+  if (prshm__unix_object_open(key, flags, mode, &plock_type, NULL, s, &created) != PR_SUCCESS)
+    goto fail_cond;
   /* Can this namespace lock at all? A shared lock, dropped at once, tells
-   * before anyone relies on it. */
+   * before anyone relies on it (a holder's exclusive lock refuses it:
+   * that is an answer too). */
   PRSHM__RETRY_EINTR(rv, prshm__sys.flock((int)s->os, LOCK_SH | LOCK_NB));
-  if (rv != 0 && (errno == EOPNOTSUPP || errno == ENOTSUP || errno == EINVAL)) {
-    prshm__fail(PR_OPERATION_NOT_SUPPORTED_ERROR, errno);
+  if (rv != 0 && errno != EWOULDBLOCK) {
+    if (errno == EOPNOTSUPP || errno == ENOTSUP || errno == EINVAL)
+      prshm__fail(PR_OPERATION_NOT_SUPPORTED_ERROR, errno);
+    else
+      prshm__fail_os(errno);
     goto fail_object;
   }
-  if (rv == 0) (void)prshm__sys.flock((int)s->os, LOCK_UN);
+  if (rv == 0 && prshm__sys.flock((int)s->os, LOCK_UN) != 0) {
+    prshm__fail_os(errno);
+    goto fail_object;
+  }
   if (prshm__sys.fstat((int)s->os, &st) != 0) {
     prshm__fail_os(errno);
     goto fail_object;
@@ -158,6 +167,8 @@ static PRStatus plock_open(const char *key, PRIntn flags, PRIntn mode, prshm__sy
 
 fail_object:
   (void)prshm__unix_object_close(s);
+  /* A lock this call made and cannot use goes with it. */
+  if (created) (void)prshm__unix_remove_file(key);
 fail_cond:
   (void)pthread_cond_destroy(&l->freed);
 fail_mutex:
@@ -233,11 +244,20 @@ static void plock_took(plock_local *l, PRBool *died) {
   plock_push(l);
 }
 
-/* Lets go of the flock() and the claim; `died` leaves `held` set. */
-static void plock_release_fd(plock_local *l, PRBool died) {
+/* Lets go of the flock() and the claim; `died` leaves `held` set. If the
+ * flock() cannot be let go, nothing changes (the error is set). */
+static PRStatus plock_release_fd(plock_local *l, PRBool died) {
+  int rv;
+
   if (!died) atomic_store(&l->obj->held, 0);
-  (void)prshm__sys.flock(l->fd, LOCK_UN);
+  PRSHM__RETRY_EINTR(rv, prshm__sys.flock(l->fd, LOCK_UN));
+  if (rv != 0) {
+    int err = errno;
+    atomic_store(&l->obj->held, 1);
+    return prshm__fail_os(err);
+  }
   plock_unclaim(l);
+  return PR_SUCCESS;
 }
 
 int prshm__lock_trylock(prshm__sync *s, PRBool *died) {
@@ -303,8 +323,8 @@ PRStatus prshm__lock_unlock(prshm__sync *s) {
   (void)pthread_mutex_unlock(&l->mu);
   /* Only the holder changes `holder` while it holds the lock. */
   if (holder != prshm__os_thread_id()) return prshm__fail(PR_INVALID_STATE_ERROR, EPERM);
+  if (plock_release_fd(l, PR_FALSE) != PR_SUCCESS) return PR_FAILURE;
   plock_pop(l);
-  plock_release_fd(l, PR_FALSE);
   return PR_SUCCESS;
 }
 

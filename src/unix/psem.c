@@ -60,7 +60,9 @@ static PRStatus psem_open(const char *key, PRIntn flags, PRIntn mode, PRUint32 v
   if (psem_name(key, name) != PR_SUCCESS) return PR_FAILURE;
   if ((flags & PR_SEM_CREATE) != 0) oflag |= O_CREAT;
   if ((flags & PR_SEM_CREATE) != 0 && (flags & PR_SEM_EXCL) != 0) oflag |= O_EXCL;
-  sem = prshm__sys.sem_open(name, oflag, (mode_t)mode, value);
+  do {
+    sem = prshm__sys.sem_open(name, oflag, (mode_t)mode, value);
+  } while (sem == SEM_FAILED && errno == EINTR);
   if (sem == SEM_FAILED) return prshm__fail_os(errno);
   s->os = (uintptr_t)sem;
   s->addr = sem;
@@ -70,16 +72,19 @@ static PRStatus psem_open(const char *key, PRIntn flags, PRIntn mode, PRUint32 v
 }
 
 static PRStatus psem_close(prshm__sync *s) {
-  if (prshm__sys.sem_close(s->addr) != 0) return prshm__fail_os(errno);
+  /* As close(2): after EINTR the semaphore is released all the same. */
+  if (prshm__sys.sem_close(s->addr) != 0 && errno != EINTR) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }
 
 static PRStatus psem_remove(const char *key) {
   char name[PSEM_NAME_SIZE];
+  int rv;
 
   if (prshm__unix_namespace()->error != 0) return prshm__fail(prshm__unix_namespace()->error, 0);
   if (psem_name(key, name) != PR_SUCCESS) return PR_FAILURE;
-  if (prshm__sys.sem_unlink(name) != 0) return prshm__fail_os(errno);
+  PRSHM__RETRY_EINTR(rv, prshm__sys.sem_unlink(name));
+  if (rv != 0) return prshm__fail_os(errno);
   return PR_SUCCESS;
 }
 
@@ -140,9 +145,10 @@ static PRStatus psem_wait(prshm__sync *s, PRUint64 deadline) {
 }
 
 static PRStatus psem_getvalue(prshm__sync *s, PRUint32 *value) {
-  int v;
+  int v, rv;
 
-  if (prshm__sys.sem_getvalue(s->addr, &v) != 0) return prshm__fail_os(errno);
+  PRSHM__RETRY_EINTR(rv, prshm__sys.sem_getvalue(s->addr, &v));
+  if (rv != 0) return prshm__fail_os(errno);
   /* Some systems report waiters as a negative value: none is available. */
   *value = v > 0 ? (PRUint32)v : 0;
   return PR_SUCCESS;

@@ -62,7 +62,7 @@ static const prshm__unix_objtype robust_type = {
 };
 
 static PRStatus robust_open(const char *key, PRIntn flags, PRIntn mode, prshm__sync *s) {
-  return prshm__unix_object_open(key, flags, mode, &robust_type, NULL, s);
+  return prshm__unix_object_open(key, flags, mode, &robust_type, NULL, s, NULL);
 }
 
 static PRStatus robust_close(prshm__sync *s) {

@@ -144,12 +144,12 @@ typedef struct prshm__unix_objtype {
 
 /* Opens or creates the object of `key` (flags PR_SEM_CREATE, PR_SEM_EXCL;
  * exact mode): s->addr is its mapping, s->size its size, s->os its
- * descriptor or -1. Opening needs read and write permission
- * (PR_NO_ACCESS_RIGHTS_ERROR). A file of another kind, size or format is
- * PR_INVALID_STATE_ERROR. */
+ * descriptor or -1; *created (if not NULL) tells whether this call made
+ * it. Opening needs read and write permission (PR_NO_ACCESS_RIGHTS_ERROR).
+ * A file of another kind, size or format is PR_INVALID_STATE_ERROR. */
 PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
                                  const prshm__unix_objtype *type, const void *arg,
-                                 prshm__sync *s);
+                                 prshm__sync *s, PRBool *created);
 
 /* Unmaps the object and closes its descriptor, if kept. */
 PRStatus prshm__unix_object_close(prshm__sync *s);
