@@ -17,6 +17,9 @@
 #include "sync.h"
 
 PRSHM__FAST_TLS prshm__reader prshm__read_self;
+#if defined(PRSHM__TSAN)
+_Atomic int prshm__fence_word;
+#endif
 _Atomic uint64_t prshm__read_gp = PRSHM__READ_NEST + 1;
 atomic_int prshm__read_fence;
 
@@ -92,7 +95,7 @@ void prshm__read_synchronize(void) {
   gp = atomic_load(&prshm__read_gp) + PRSHM__READ_NEST + 1;
   atomic_store(&prshm__read_gp, gp);
   if (atomic_load_explicit(&prshm__read_fence, memory_order_relaxed))
-    atomic_thread_fence(memory_order_seq_cst);
+    PRSHM__FENCE();
   else
     prshm__os_barrier();
   for (r = readers_head; r != NULL; r = r->next) {

@@ -215,6 +215,7 @@ void *prshm__registry_add_sync(prshm__kind kind, const prshm__sync *s,
   h->os.sync.addr = s->addr;
   h->os.sync.size = s->size;
   h->os.sync.local = s->local;
+  h->os.sync.mapping = s->mapping;
   atomic_init(&h->os.sync.holder, 0);
   h->close_sync = close;
   return (void *)registry_add(h);

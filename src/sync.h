@@ -34,6 +34,24 @@
  * none. */
 #define PRSHM__FOREVER UINT64_MAX
 
+/* A full memory barrier. ThreadSanitizer models atomic operations but not
+ * standalone fences (GCC refuses them under it), so in that build the
+ * barrier is a sequentially consistent read-modify-write of a word of its
+ * own, which the hardware executes as a full barrier too. */
+#if defined(__SANITIZE_THREAD__)
+#define PRSHM__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PRSHM__TSAN 1
+#endif
+#endif
+#if defined(PRSHM__TSAN)
+extern _Atomic int prshm__fence_word;
+#define PRSHM__FENCE() ((void)atomic_fetch_add(&prshm__fence_word, 0))
+#else
+#define PRSHM__FENCE() atomic_thread_fence(memory_order_seq_cst)
+#endif
+
 /* ------------------------------------------------------------------------
  * The OS side of a semaphore or lock handle. Filled by the backend's open;
  * every field but `holder` is immutable afterwards, so the fast paths read
@@ -47,6 +65,8 @@ typedef struct prshm__sync {
                    (POSIX semaphores), the kernel object (Windows) */
   PRSize size;  /* bytes mapped at addr */
   void *local;  /* per-handle state private to the backend, or NULL */
+  void *mapping; /* the record of addr's mapping, which every handle of the
+                    object in this process shares (object.c), or NULL */
   /* Locks: the thread (prshm__os_thread_id) that holds the lock through
    * this handle, or 0. Written by that thread; read by close, after a grace
    * period, to keep the object mapped while a live thread holds it. */
@@ -267,7 +287,7 @@ static inline __attribute__((always_inline)) PRBool prshm__read_begin(void) {
   /* The store above must be seen before the loads of the section: by a
    * grace period's process-wide barrier, or by a fence of our own. */
   if (__builtin_expect(atomic_load_explicit(&prshm__read_fence, memory_order_relaxed), 0))
-    atomic_thread_fence(memory_order_seq_cst);
+    PRSHM__FENCE();
   else
     atomic_signal_fence(memory_order_seq_cst);
   return PR_TRUE;

@@ -312,11 +312,13 @@ static long sf_count(const sf_op *op, sf_state *st) {
 /* Failures the operation may survive: EINTR (retried, or ending a call
  * that needs no retry), a futex call (a wake that fails leaves the count
  * right; a wait that fails early only loops), a descriptor's close after
- * its object is mapped (the descriptor is gone either way), and an open
- * refused with EWOULDBLOCK (a tool's lease, waited out). */
+ * its object is mapped (the descriptor is gone either way), the fstat() a
+ * creator makes to share its new mapping with later opens (sharing is all
+ * it costs), and an open refused with EWOULDBLOCK (a tool's lease, waited
+ * out). */
 static int sf_harmless(const sf_op *op, sf_entry e, int err) {
-  (void)op;
   if (err == EINTR || e == SF_FUTEX || e == SF_CLOSE) return 1;
+  if (op->creates && e == SF_FSTAT) return 1;
   /* "Busy" from a call that does not wait sends the operation to one that
    * does (a try before a sleep). */
   return err == EAGAIN && (e == SF_OPEN || e == SF_SEM_TRYWAIT || e == SF_FLOCK);

@@ -17,11 +17,16 @@
  * (a 32-bit program, musl) refuses the object (PR_INVALID_STATE_ERROR)
  * instead of misreading it.
  *
+ * The object also records the thread that holds the lock (the kernel's
+ * thread id; stale after a death until the next holder writes its own), so
+ * that a release by a thread that does not hold it is refused before the
+ * mutex is touched, and an acquire by the holder, through any handle, is a
+ * deadlock reported rather than slept through.
+ *
  * While a thread holds the mutex, its address is on that thread's robust
  * list, which the C library and the kernel read: the mapping must then
  * stay, even if the handle is closed. Close therefore leaves the object
- * mapped when the handle's holder is a live thread (the lock's front door
- * records the holder).
+ * mapped when a live thread of this process holds the lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,12 +40,13 @@
 #define ROBUST_LIBC 2u
 #endif
 #define ROBUST_FORMAT                                                         \
-  (0x02000000u | ROBUST_LIBC << 16 | (uint32_t)sizeof(pthread_mutex_t) << 4 | \
+  (0x03000000u | ROBUST_LIBC << 16 | (uint32_t)sizeof(pthread_mutex_t) << 4 | \
    (uint32_t)sizeof(void *))
 
 typedef struct robust_lock {
-  prshm__objhead head; /* kind, format and magic (object.c) */
-  pthread_mutex_t m;   /* process-shared, robust, error-checking */
+  prshm__objhead head;    /* kind, format and magic (object.c) */
+  pthread_mutex_t m;      /* process-shared, robust, error-checking */
+  _Atomic uint32_t owner; /* the holder's thread id; written by the holder */
 } robust_lock;
 
 /* A lock object's size: the header and the mutex, in whole cache lines. */
@@ -66,11 +72,13 @@ static PRStatus robust_open(const char *key, PRIntn flags, PRIntn mode, prshm__s
 }
 
 static PRStatus robust_close(prshm__sync *s) {
-  uintptr_t holder = atomic_load_explicit(&s->holder, memory_order_relaxed);
+  robust_lock *l = s->addr;
+  uint32_t owner = atomic_load_explicit(&l->owner, memory_order_relaxed);
 
-  /* Held by a live thread: its robust list points into the mapping. The
-   * object stays mapped until the process exits (see lock.c). */
-  if (holder != 0 && prshm__os_thread_alive(holder)) return PR_SUCCESS;
+  /* Held by a live thread of this process (a thread id of another process
+   * is not one of ours): its robust list points into the mapping, which
+   * therefore stays until the process exits (see lock.c). */
+  if (owner != 0 && prshm__os_thread_alive(owner)) return PR_SUCCESS;
   return prshm__unix_object_close(s);
 }
 
@@ -79,12 +87,14 @@ static int robust_result(robust_lock *l, int err, PRBool *died) {
   *died = PR_FALSE;
   switch (err) {
     case 0:
+      atomic_store_explicit(&l->owner, (uint32_t)prshm__os_thread_id(), memory_order_relaxed);
       return 1;
     case EOWNERDEAD:
       /* At once, so that the mutex never becomes unrecoverable; if this
        * thread dies before the caller learns of the death, the kernel marks
        * the mutex again and the next holder is told. */
       (void)prshm__sys.mutex_consistent(&l->m);
+      atomic_store_explicit(&l->owner, (uint32_t)prshm__os_thread_id(), memory_order_relaxed);
       *died = PR_TRUE;
       return 1;
     case EDEADLK:
@@ -110,7 +120,8 @@ int prshm__lock_trylock(prshm__sync *s, PRBool *died) {
 
   if (err == EBUSY) {
     /* The C library says EBUSY also to the holder itself. */
-    if (atomic_load_explicit(&s->holder, memory_order_relaxed) == prshm__os_thread_id()) {
+    if (atomic_load_explicit(&l->owner, memory_order_relaxed) ==
+        (uint32_t)prshm__os_thread_id()) {
       prshm__fail(PR_DEADLOCK_ERROR, EDEADLK);
       return -1;
     }
@@ -133,9 +144,18 @@ static PRStatus robust_lock_wait(prshm__sync *s, PRUint64 deadline, PRBool *died
 
 PRStatus prshm__lock_unlock(prshm__sync *s) {
   robust_lock *l = s->addr;
-  int err = prshm__sys.mutex_unlock(&l->m);
+  const uint32_t self = (uint32_t)prshm__os_thread_id();
+  int err;
 
+  /* Not the holder: refused before the mutex is touched. (A stale record
+   * naming this thread's id, left by a dead holder, goes on to the mutex,
+   * which refuses with EPERM.) */
+  if (atomic_load_explicit(&l->owner, memory_order_relaxed) != self)
+    return prshm__fail(PR_INVALID_STATE_ERROR, EPERM);
+  atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
+  err = prshm__sys.mutex_unlock(&l->m);
   if (err == 0) return PR_SUCCESS;
+  atomic_store_explicit(&l->owner, self, memory_order_relaxed);
   if (err == EPERM) return prshm__fail(PR_INVALID_STATE_ERROR, err);
   return prshm__fail_os(err);
 }

@@ -63,7 +63,7 @@ void prshm__os_barrier(void) {
    * readers' fences from now on. */
   if (prshm__sys.membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
     atomic_store(&prshm__read_fence, 1);
-    atomic_thread_fence(memory_order_seq_cst);
+    PRSHM__FENCE();
   }
 }
 

@@ -54,7 +54,7 @@ int prshm__sys_mutex_consistent(pthread_mutex_t *m) {
 
 PRBool prshm__os_barrier_init(void) { return PR_FALSE; }
 
-void prshm__os_barrier(void) { atomic_thread_fence(memory_order_seq_cst); }
+void prshm__os_barrier(void) { PRSHM__FENCE(); }
 
 /* A thread's pthread_t, as a number. POSIX does not promise that it is a
  * number, but every system this backend targets makes it one (a pointer

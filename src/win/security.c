@@ -54,9 +54,14 @@ static DWORD security_rights(prshm__kind kind, unsigned bits) {
   DWORD rights = 0;
 
   if (kind != PRSHM__KIND_SEG) {
-    /* SEMAPHORE_QUERY_STATE and MUTANT_QUERY_STATE are both 0x0001. */
-    if ((bits & 4) != 0) rights |= READ_CONTROL | 0x0001;
-    if ((bits & 6) == 6) rights |= SYNCHRONIZE | (kind == PRSHM__KIND_SEM ? SEMAPHORE_MODIFY_STATE : 0);
+    /* Read alone is the DACL; read and write, every right an opener asks
+     * for: waiting (SYNCHRONIZE), posting (SEMAPHORE_MODIFY_STATE) and the
+     * state (SEMAPHORE_QUERY_STATE and MUTANT_QUERY_STATE, both 0x0001, the
+     * one specific right a mutex has: wine enforces it where it may not
+     * enforce SYNCHRONIZE). */
+    if ((bits & 4) != 0) rights |= READ_CONTROL;
+    if ((bits & 6) == 6)
+      rights |= SYNCHRONIZE | 0x0001 | (kind == PRSHM__KIND_SEM ? SEMAPHORE_MODIFY_STATE : 0);
     return rights;
   }
   if ((bits & 4) != 0) rights |= SECTION_QUERY | SECTION_MAP_READ | READ_CONTROL;

@@ -89,7 +89,7 @@ PRBool prshm__os_thread_alive(uintptr_t id) {
 
 PRBool prshm__os_barrier_init(void) { return PR_FALSE; }
 
-void prshm__os_barrier(void) { atomic_thread_fence(memory_order_seq_cst); }
+void prshm__os_barrier(void) { PRSHM__FENCE(); }
 
 void prshm__thread_unload(void) {
   /* Nothing else runs in this DLL any more; the slots are not used again. */
