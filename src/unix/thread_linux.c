@@ -41,9 +41,35 @@ int prshm__sys_mutex_init(pthread_mutex_t *m) {
 
 int prshm__sys_mutex_trylock(pthread_mutex_t *m) { return pthread_mutex_trylock(m); }
 
+#if defined(PRSHM__TSAN)
+/* ThreadSanitizer (GCC 12's) does not intercept pthread_mutex_clocklock(),
+ * so it would not see the mutex taken, and would report its unlock. Its
+ * builds wait with pthread_mutex_timedlock() on the realtime clock, the
+ * monotonic deadline converted (a jump of the clock can then shorten or
+ * lengthen a timed acquire, in those builds only). */
+static int linux_timedlock(pthread_mutex_t *m, const struct timespec *deadline) {
+  struct timespec now, real;
+  long long left;
+
+  (void)clock_gettime(CLOCK_MONOTONIC, &now);
+  left =
+      (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL + deadline->tv_nsec - now.tv_nsec;
+  if (left < 0) left = 0;
+  (void)clock_gettime(CLOCK_REALTIME, &real);
+  left += real.tv_nsec;
+  real.tv_sec += (time_t)(left / 1000000000LL);
+  real.tv_nsec = (long)(left % 1000000000LL);
+  return pthread_mutex_timedlock(m, &real);
+}
+#else
+static int linux_timedlock(pthread_mutex_t *m, const struct timespec *deadline) {
+  return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, deadline);
+}
+#endif
+
 int prshm__sys_mutex_lock(pthread_mutex_t *m, const struct timespec *deadline) {
   if (deadline == NULL) return pthread_mutex_lock(m);
-  return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, deadline);
+  return linux_timedlock(m, deadline);
 }
 
 int prshm__sys_mutex_unlock(pthread_mutex_t *m) { return pthread_mutex_unlock(m); }
