@@ -455,7 +455,29 @@ typedef struct prshm_seginfo {
   PRInt32 ctime_nsec;                      /* nanoseconds of ctime */
   PRUint64 device;                         /* with inode, ctime and size: which object this is, */
   PRUint64 inode;                          /* so that prshm_remove_orphan() never removes another */
+  /* What a prshm entry (kind NAMED or HASHED) is, and its state when
+   * listed. Other entries have PRSHM_OBJECT_SEGMENT, -1, PRSHM_LOCK_UNKNOWN
+   * and 0. */
+  PRIntn object;       /* PRSHM_OBJECT_SEGMENT, _SEMAPHORE or _LOCK */
+  PRInt64 value;       /* a semaphore's value, or -1 if it could not be read */
+  PRIntn lock_state;   /* a lock's: PRSHM_LOCK_FREE, _HELD, _ABANDONED, _UNKNOWN */
+  PRInt32 lock_holder; /* its holder's thread id (Linux), or 0 if not known */
 } prshm_seginfo;
+
+/* What a prshm entry is (prshm_seginfo.object). */
+#define PRSHM_OBJECT_SEGMENT 0   /* a segment (PR_OpenSharedMemory) */
+#define PRSHM_OBJECT_SEMAPHORE 1 /* a named semaphore (PR_OpenSemaphore) */
+#define PRSHM_OBJECT_LOCK 2      /* a robust named lock (prshm_lock_open) */
+
+/* A lock's state (prshm_seginfo.lock_state), as found when listed. */
+/* HELD: a thread holds it, or (portable backend, which cannot tell them
+ * apart without taking the lock, which the listing never does) held it and
+ * died. ABANDONED: its holder died holding it (Linux), and the next thread
+ * to acquire it will be told. */
+#define PRSHM_LOCK_UNKNOWN 0   /* not read, or not a lock */
+#define PRSHM_LOCK_FREE 1      /* nobody holds it */
+#define PRSHM_LOCK_HELD 2      /* a thread holds it */
+#define PRSHM_LOCK_ABANDONED 3 /* its holder died holding it */
 
 /* An open listing. Opaque. */
 typedef struct prshm_list prshm_list;
@@ -507,6 +529,18 @@ NSPR_API(void) prshm_list_close(prshm_list *list);
  *   PR_NOT_IMPLEMENTED_ERROR   as for prshm_list_open().
  */
 NSPR_API(PRStatus) prshm_stat(const char *name, prshm_seginfo *info);
+
+/*
+ * prshm_stat_object - the same for the semaphore or lock `name`: object is
+ * PRSHM_OBJECT_SEGMENT (what prshm_stat() does), PRSHM_OBJECT_SEMAPHORE or
+ * PRSHM_OBJECT_LOCK. Fails as prshm_stat() does (PR_FILE_NOT_FOUND_ERROR:
+ * no object of that kind has the name), and with PR_INVALID_ARGUMENT_ERROR
+ * for another value of object, and PR_NOT_IMPLEMENTED_ERROR where this
+ * system's semaphores are not in the listed namespace (the portable
+ * backend's, which are POSIX named semaphores, except on Linux without
+ * PRSHM_DIR, where glibc keeps them in /dev/shm).
+ */
+NSPR_API(PRStatus) prshm_stat_object(const char *name, PRIntn object, prshm_seginfo *info);
 
 /*
  * prshm_stat_native - what the listing would tell about the object whose

@@ -73,6 +73,13 @@ typedef struct prshm__sync {
   _Atomic uintptr_t holder;
 } prshm__sync;
 
+/* What the listing tells about a semaphore or a lock (prshm_seginfo). */
+typedef struct prshm__objstate {
+  PRInt64 value;       /* a semaphore's value, or -1 */
+  int lock_state;      /* PRSHM_LOCK_* */
+  PRInt32 lock_holder; /* the holder's thread id, or 0 */
+} prshm__objstate;
+
 /* ------------------------------------------------------------------------
  * The backends: one of each per build, picked by the build like the
  * segment backend. The front door has checked every argument. Functions
@@ -102,6 +109,14 @@ typedef struct prshm__sem_backend {
   PRStatus (*wait)(prshm__sync *s, PRUint64 deadline);
   /* Fast: the current value. */
   PRStatus (*getvalue)(prshm__sync *s, PRUint32 *value);
+  /* How a semaphore appears in the listed namespace: as a file named by
+   * its key prefixed with this ("" where the file is the key's: Linux;
+   * "sem." for glibc's POSIX semaphores in /dev/shm), or NULL where it
+   * does not appear there. */
+  const char *file_prefix;
+  /* For the listing: reads the state of the semaphore of `key`, whose file
+   * is open read-only as `fd` (or -1). Leaves *st as it is if it cannot. */
+  void (*describe)(const char *key, int fd, prshm__objstate *st);
 } prshm__sem_backend;
 
 typedef struct prshm__lock_backend {
@@ -124,6 +139,8 @@ typedef struct prshm__lock_backend {
   /* Fast: releases it; PR_INVALID_STATE_ERROR if the caller does not hold
    * it. */
   PRStatus (*unlock)(prshm__sync *s);
+  /* For the listing, as for semaphores (never takes the lock). */
+  void (*describe)(const char *key, int fd, prshm__objstate *st);
 } prshm__lock_backend;
 
 /* The backends of this build. */

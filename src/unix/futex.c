@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <unistd.h>
 
 #include "futex.h"
 
@@ -90,6 +91,18 @@ static PRStatus futex_sem_wait(prshm__sync *s, PRUint64 deadline) {
   return rv;
 }
 
+/* Reads the object through fd: its value, if it is one of this format. */
+static void futex_sem_describe(const char *key, int fd, prshm__objstate *st) {
+  futex_sem f;
+
+  (void)key;
+  if (fd < 0 || pread(fd, &f, sizeof f, 0) != (ssize_t)sizeof f) return;
+  if (atomic_load(&f.head.magic) != PRSHM__OBJ_MAGIC || f.head.kind != PRSHM__KIND_SEM ||
+      f.head.format != PRSHM__FUTEX_SEM_FORMAT)
+    return;
+  st->value = atomic_load(&f.value);
+}
+
 static PRStatus futex_sem_getvalue(prshm__sync *s, PRUint32 *value) {
   futex_sem *f = s->addr;
 
@@ -98,7 +111,10 @@ static PRStatus futex_sem_getvalue(prshm__sync *s, PRUint32 *value) {
 }
 
 const prshm__sem_backend prshm__sem_impl = {
-    "linux-futex",           PRSHM_SEM_VALUE_MAX, futex_sem_open,     prshm__unix_object_close,
-    prshm__unix_remove_file, prshm__sem_post,     prshm__sem_trywait, futex_sem_wait,
-    futex_sem_getvalue,
+    "linux-futex",           PRSHM_SEM_VALUE_MAX,
+    futex_sem_open,          prshm__unix_object_close,
+    prshm__unix_remove_file, prshm__sem_post,
+    prshm__sem_trywait,      futex_sem_wait,
+    futex_sem_getvalue,      "",
+    futex_sem_describe,
 };

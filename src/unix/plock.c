@@ -328,7 +328,20 @@ PRStatus prshm__lock_unlock(prshm__sync *s) {
   return PR_SUCCESS;
 }
 
+/* Reads the lock's record through fd: held (or abandoned: that cannot be
+ * told without taking the lock, which the listing never does) or free. */
+static void plock_describe(const char *key, int fd, prshm__objstate *st) {
+  plock_obj o;
+
+  (void)key;
+  if (fd < 0 || pread(fd, &o, sizeof o, 0) != (ssize_t)sizeof o) return;
+  if (atomic_load(&o.head.magic) != PRSHM__OBJ_MAGIC || o.head.kind != PRSHM__KIND_LOCK ||
+      o.head.format != PLOCK_FORMAT)
+    return;
+  st->lock_state = atomic_load(&o.held) != 0 ? PRSHM_LOCK_HELD : PRSHM_LOCK_FREE;
+}
+
 const prshm__lock_backend prshm__lock_impl = {
     "posix-flock",       plock_open, plock_close,        prshm__unix_remove_file,
-    prshm__lock_trylock, plock_lock, prshm__lock_unlock,
+    prshm__lock_trylock, plock_lock, prshm__lock_unlock, plock_describe,
 };

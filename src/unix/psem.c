@@ -154,7 +154,22 @@ static PRStatus psem_getvalue(prshm__sync *s, PRUint32 *value) {
   return PR_SUCCESS;
 }
 
+/* Opens the semaphore by name (its file is glibc's, whose layout is not
+ * prshm's to read) and asks its value. */
+static void psem_describe(const char *key, int fd, prshm__objstate *st) {
+  char name[PSEM_NAME_SIZE];
+  sem_t *sem;
+  int v;
+
+  (void)fd;
+  if (psem_name(key, name) != PR_SUCCESS) return;
+  sem = prshm__sys.sem_open(name, 0, 0, 0);
+  if (sem == SEM_FAILED) return;
+  if (prshm__sys.sem_getvalue(sem, &v) == 0) st->value = v > 0 ? v : 0;
+  (void)prshm__sys.sem_close(sem);
+}
+
 const prshm__sem_backend prshm__sem_impl = {
-    "posix-sem",     PSEM_VALUE_MAX,     psem_open, psem_close,    psem_remove,
-    prshm__sem_post, prshm__sem_trywait, psem_wait, psem_getvalue,
+    "posix-sem",        PSEM_VALUE_MAX, psem_open,     psem_close, psem_remove,   prshm__sem_post,
+    prshm__sem_trywait, psem_wait,      psem_getvalue, "sem.",     psem_describe,
 };

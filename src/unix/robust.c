@@ -30,6 +30,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "unix.h"
 
@@ -160,7 +163,46 @@ PRStatus prshm__lock_unlock(prshm__sync *s) {
   return prshm__fail_os(err);
 }
 
+/* Whether the thread `tid` (of any process in this PID namespace) has
+ * ended: its /proc entry is gone, or shows a zombie (dead, not yet reaped
+ * by its parent). When unsure, it has not. */
+static PRBool robust_thread_gone(uint32_t tid) {
+  char path[48], line[256];
+  const char *close_paren;
+  FILE *f;
+
+  (void)snprintf(path, sizeof path, "/proc/%u/stat", (unsigned)tid);
+  f = fopen(path, "r");
+  if (f == NULL) return errno == ENOENT ? PR_TRUE : PR_FALSE;
+  line[0] = '\0';
+  if (fgets(line, sizeof line, f) == NULL) line[0] = '\0';
+  (void)fclose(f);
+  /* "TID (COMM) STATE ...": the command may hold anything, ')' included. */
+  close_paren = strrchr(line, ')');
+  return close_paren != NULL && (close_paren[2] == 'Z' || close_paren[2] == 'X') ? PR_TRUE
+                                                                                 : PR_FALSE;
+}
+
+/* Reads the lock through fd: free, held by a live thread, or abandoned. */
+static void robust_describe(const char *key, int fd, prshm__objstate *st) {
+  robust_lock l;
+  uint32_t owner;
+
+  (void)key;
+  if (fd < 0 || pread(fd, &l, sizeof l, 0) != (ssize_t)sizeof l) return;
+  if (atomic_load(&l.head.magic) != PRSHM__OBJ_MAGIC || l.head.kind != PRSHM__KIND_LOCK ||
+      l.head.format != ROBUST_FORMAT)
+    return;
+  owner = atomic_load(&l.owner);
+  if (owner == 0) {
+    st->lock_state = PRSHM_LOCK_FREE;
+    return;
+  }
+  st->lock_holder = (PRInt32)owner;
+  st->lock_state = robust_thread_gone(owner) ? PRSHM_LOCK_ABANDONED : PRSHM_LOCK_HELD;
+}
+
 const prshm__lock_backend prshm__lock_impl = {
     "linux-robust-mutex", robust_open,      robust_close,       prshm__unix_remove_file,
-    prshm__lock_trylock,  robust_lock_wait, prshm__lock_unlock,
+    prshm__lock_trylock,  robust_lock_wait, prshm__lock_unlock, robust_describe,
 };

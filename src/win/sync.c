@@ -249,8 +249,8 @@ static PRStatus wsem_getvalue(prshm__sync *s, PRUint32 *value) {
 }
 
 const prshm__sem_backend prshm__sem_impl = {
-    "win32-semaphore", 0x7fffffffu,        wsem_open, wsync_close,   wsem_remove,
-    prshm__sem_post,   prshm__sem_trywait, wsem_wait, wsem_getvalue,
+    "win32-semaphore",  0x7fffffffu, wsem_open,     wsync_close, wsem_remove, prshm__sem_post,
+    prshm__sem_trywait, wsem_wait,   wsem_getvalue, NULL,        NULL,
 };
 
 /* ---- Locks ---- */
@@ -313,5 +313,5 @@ PRStatus prshm__lock_unlock(prshm__sync *s) {
 
 const prshm__lock_backend prshm__lock_impl = {
     "win32-mutex",       wlock_open, wsync_close,        wlock_remove,
-    prshm__lock_trylock, wlock_lock, prshm__lock_unlock,
+    prshm__lock_trylock, wlock_lock, prshm__lock_unlock, NULL,
 };
