@@ -17,7 +17,7 @@
  *      is gone.
  *   4. Specific paths: the process-wide barrier refused (reads fence
  *      themselves), a futex wake that fails, a lock that cannot be made
- *      robust.
+ *      robust, an object the listing cannot read.
  *   5. Kill points: a child stops before each call of create (semaphore,
  *      lock) and delete, and is SIGKILLed there; the name then holds
  *      nothing or a whole object, never a half-made one, and no opener
@@ -74,11 +74,11 @@ typedef enum sf_entry {
 } sf_entry;
 
 static const char *const sf_names[SF_COUNT] = {
-    "open",       "close",       "fstat",       "fchmod",         "ftruncate",  "reserve",
-    "flock",      "linkat",      "unlink",      "rename",         "mmap",       "munmap",
-    "shm_open",   "shm_unlink",  "futex",       "sem_open",       "sem_close",  "sem_unlink",
-    "sem_wait",   "sem_trywait", "sem_timedwait", "sem_post",     "sem_getvalue", "mutex_init",
-    "mutex_trylock", "mutex_lock", "mutex_unlock"};
+    "open",          "close",       "fstat",         "fchmod",   "ftruncate",    "reserve",
+    "flock",         "linkat",      "unlink",        "rename",   "mmap",         "munmap",
+    "shm_open",      "shm_unlink",  "futex",         "sem_open", "sem_close",    "sem_unlink",
+    "sem_wait",      "sem_trywait", "sem_timedwait", "sem_post", "sem_getvalue", "mutex_init",
+    "mutex_trylock", "mutex_lock",  "mutex_unlock"};
 
 static prshm__syscalls sf_real; /* the table before wrapping */
 static int sf_armed;            /* counting the operation's calls now */
@@ -125,7 +125,7 @@ SF_WRAP(SF_MUNMAP, munmap, int, -1, (void *a, size_t n), (a, n))
 SF_WRAP(SF_SHM_OPEN, shm_open, int, -1, (const char *n, int f, mode_t m), (n, f, m))
 SF_WRAP(SF_SHM_UNLINK, shm_unlink, int, -1, (const char *n), (n))
 SF_WRAP(SF_FUTEX, futex, long, -1,
-        (_Atomic uint32_t * w, int op, uint32_t v, const struct timespec *t), (w, op, v, t))
+        (_Atomic uint32_t *w, int op, uint32_t v, const struct timespec *t), (w, op, v, t))
 SF_WRAP(SF_SEM_OPEN, sem_open, sem_t *, SEM_FAILED, (const char *n, int f, mode_t m, unsigned v),
         (n, f, m, v))
 SF_WRAP(SF_SEM_CLOSE, sem_close, int, -1, (sem_t * s), (s))
@@ -185,11 +185,11 @@ typedef struct sf_state {
 } sf_state;
 
 typedef struct sf_op {
-  const char *what;                     /* as the output shows it */
-  void (*setup)(sf_state *st);          /* makes what the operation needs */
-  PRStatus (*run)(sf_state *st);        /* the operation, counted */
-  void (*teardown)(sf_state *st);       /* releases what is left */
-  PRBool creates;                       /* a failure must leave no object */
+  const char *what;               /* as the output shows it */
+  void (*setup)(sf_state *st);    /* makes what the operation needs */
+  PRStatus (*run)(sf_state *st);  /* the operation, counted */
+  void (*teardown)(sf_state *st); /* releases what is left */
+  PRBool creates;                 /* a failure must leave no object */
 } sf_op;
 
 static void sf_none(sf_state *st) { (void)st; }
@@ -234,10 +234,10 @@ static PRStatus sf_delete_sem(sf_state *st) { return PR_DeleteSemaphore(st->name
 static PRStatus sf_post_wait_sem(sf_state *st) {
   PRStatus rv = PR_PostSemaphore(st->sem);
   if (rv == PR_SUCCESS) rv = PR_WaitSemaphore(st->sem);
-  if (rv == PR_SUCCESS) rv = PR_WaitSemaphore(st->sem); /* the setup's 1 */
+  if (rv == PR_SUCCESS) rv = PR_WaitSemaphore(st->sem);       /* the setup's 1 */
   if (rv == PR_SUCCESS) rv = prshm_sem_timedwait(st->sem, 1); /* times out */
   if (rv == PR_FAILURE && PR_GetError() == PR_IO_TIMEOUT_ERROR)
-    return PR_PostSemaphore(st->sem); /* back to 1 for the next round */
+    return PR_PostSemaphore(st->sem);        /* back to 1 for the next round */
   return rv == PR_SUCCESS ? PR_FAILURE : rv; /* the timed wait must time out */
 }
 
@@ -348,8 +348,8 @@ static void sf_one(const sf_op *op, sf_state *st, long at, int err) {
   } else {
     if (PR_GetError() == 0) t_fail(__FILE__, __LINE__, "%s: no error set", op->what);
     if (e != SF_FUTEX && PR_GetOSError() != err && PR_GetError() != PR_FILE_IS_BUSY_ERROR)
-      t_fail(__FILE__, __LINE__, "%s: %s failing with %s: OS error %d kept", op->what,
-             sf_names[e], strerror(err), (int)PR_GetOSError());
+      t_fail(__FILE__, __LINE__, "%s: %s failing with %s: OS error %d kept", op->what, sf_names[e],
+             strerror(err), (int)PR_GetOSError());
     if (op->creates && sf_exists(st->name))
       t_fail(__FILE__, __LINE__, "%s: %s failing left an object", op->what, sf_names[e]);
     if (op->creates && prshm__registry_count() != handles)
@@ -477,6 +477,47 @@ TEST(lock_that_cannot_be_robust_is_refused) {
   CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
 }
 
+/* The listing reads a semaphore's or lock's object to tell its value or
+ * state; when that read fails, the entry is still listed, with the value
+ * and state unknown, and nothing else changes. */
+static ssize_t sf_pread_fails(int fd, void *buf, size_t n, off_t offset) {
+  (void)fd, (void)buf, (void)n, (void)offset;
+  errno = EIO;
+  return -1;
+}
+
+TEST(listing_survives_unreadable_objects) {
+  const char *name = t_name("unreadable");
+  PRSem *s = PR_OpenSemaphore(name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 2);
+  prshm_lock *lk = prshm_lock_open(name, PRSHM_LOCK_CREATE | PRSHM_LOCK_EXCL, 0600);
+  prshm_seginfo info;
+  PRStatus rv;
+
+  CHECK_NOT_NULL(s);
+  CHECK_NOT_NULL(lk);
+  prshm__sys.pread = sf_pread_fails;
+  rv = prshm_stat_object(name, PRSHM_OBJECT_SEMAPHORE, &info);
+  if (rv == PR_SUCCESS) {
+    CHECK_EQ(info.object, PRSHM_OBJECT_SEMAPHORE);
+    /* The portable backend's POSIX semaphores are read with sem_getvalue(). */
+    CHECK_EQ(info.value, strcmp(prshm_backend_name(), "linux") == 0 ? -1 : 2);
+  } else {
+    CHECK_ERROR(PR_NOT_IMPLEMENTED_ERROR); /* portable, under PRSHM_DIR */
+  }
+  CHECK_OK(prshm_stat_object(name, PRSHM_OBJECT_LOCK, &info));
+  CHECK_EQ(info.object, PRSHM_OBJECT_LOCK);
+  CHECK_EQ(info.lock_state, PRSHM_LOCK_UNKNOWN);
+  CHECK_EQ(info.lock_holder, 0);
+  prshm__sys_reset();
+  CHECK_OK(prshm_stat_object(name, PRSHM_OBJECT_LOCK, &info));
+  CHECK_EQ(info.lock_state, PRSHM_LOCK_FREE);
+  CHECK_OK(prshm_sem_trywait(s));
+  CHECK_OK(PR_CloseSemaphore(s));
+  CHECK_OK(prshm_lock_close(lk));
+  CHECK_OK(PR_DeleteSemaphore(name));
+  CHECK_OK(prshm_lock_delete(name));
+}
+
 /* ======================================================================
  * 5. Kill points
  */
@@ -495,10 +536,10 @@ CHILD(victim) {
   sf_armed = 1;
   if (strcmp(op, "sem") == 0)
     rv = PR_OpenSemaphore(name, PR_SEM_CREATE | PR_SEM_EXCL, 0640, 7) != NULL ? PR_SUCCESS
-                                                                            : PR_FAILURE;
+                                                                              : PR_FAILURE;
   else if (strcmp(op, "lock") == 0)
     rv = prshm_lock_open(name, PRSHM_LOCK_CREATE | PRSHM_LOCK_EXCL, 0640) != NULL ? PR_SUCCESS
-                                                                                : PR_FAILURE;
+                                                                                  : PR_FAILURE;
   else
     rv = PR_DeleteSemaphore(name);
   sf_armed = 0;
@@ -601,8 +642,7 @@ static void sf_kill_sweep(const char *op) {
     sf_check_whole(op, name);
     t_remove_all(name);
   }
-  printf("%s: killed at each of %ld points; the name held nothing or a whole object\n", op,
-         points);
+  printf("%s: killed at each of %ld points; the name held nothing or a whole object\n", op, points);
   CHECK(points > 0);
   CHECK_EQ(sf_leftovers(), leftovers);
 }

@@ -96,7 +96,7 @@ static void futex_sem_describe(const char *key, int fd, prshm__objstate *st) {
   futex_sem f;
 
   (void)key;
-  if (fd < 0 || pread(fd, &f, sizeof f, 0) != (ssize_t)sizeof f) return;
+  if (fd < 0 || prshm__sys.pread(fd, &f, sizeof f, 0) != (ssize_t)sizeof f) return;
   if (atomic_load(&f.head.magic) != PRSHM__OBJ_MAGIC || f.head.kind != PRSHM__KIND_SEM ||
       f.head.format != PRSHM__FUTEX_SEM_FORMAT)
     return;

@@ -334,7 +334,7 @@ static void plock_describe(const char *key, int fd, prshm__objstate *st) {
   plock_obj o;
 
   (void)key;
-  if (fd < 0 || pread(fd, &o, sizeof o, 0) != (ssize_t)sizeof o) return;
+  if (fd < 0 || prshm__sys.pread(fd, &o, sizeof o, 0) != (ssize_t)sizeof o) return;
   if (atomic_load(&o.head.magic) != PRSHM__OBJ_MAGIC || o.head.kind != PRSHM__KIND_LOCK ||
       o.head.format != PLOCK_FORMAT)
     return;

@@ -189,7 +189,7 @@ static void robust_describe(const char *key, int fd, prshm__objstate *st) {
   uint32_t owner;
 
   (void)key;
-  if (fd < 0 || pread(fd, &l, sizeof l, 0) != (ssize_t)sizeof l) return;
+  if (fd < 0 || prshm__sys.pread(fd, &l, sizeof l, 0) != (ssize_t)sizeof l) return;
   if (atomic_load(&l.head.magic) != PRSHM__OBJ_MAGIC || l.head.kind != PRSHM__KIND_LOCK ||
       l.head.format != ROBUST_FORMAT)
     return;

@@ -27,7 +27,7 @@ static sem_t *sys_sem_open(const char *name, int oflag, mode_t mode, unsigned va
 #define SYS_DEFAULTS                                                                          \
   {                                                                                           \
     .open = sys_open, .close = close, .fstat = fstat, .lstat = lstat,                         \
-    .fs_info = prshm__sys_fs_info, .fchmod = fchmod, .ftruncate = ftruncate,                  \
+    .fs_info = prshm__sys_fs_info, .fchmod = fchmod, .ftruncate = ftruncate, .pread = pread,  \
     .reserve = prshm__sys_reserve, .room = prshm__sys_room, .flock = flock, .linkat = linkat, \
     .unlink = unlink, .rename_noreplace = prshm__sys_rename_noreplace, .mmap = mmap,          \
     .munmap = munmap, .getcwd = getcwd, .shm_open = shm_open, .shm_unlink = shm_unlink,       \

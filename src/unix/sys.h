@@ -28,6 +28,8 @@ typedef struct prshm__syscalls {
   int (*fs_info)(const char *path, unsigned long *type, unsigned long *page);
   int (*fchmod)(int fd, mode_t mode);
   int (*ftruncate)(int fd, off_t length);
+  /* Reads a semaphore's or lock's object for the listing. */
+  ssize_t (*pread)(int fd, void *buf, size_t n, off_t offset);
   /* Allocates bytes [offset, offset + length) of the file, growing it to
    * their end: -1 with errno on failure (whatever the OS call reports its
    * errors by). */
