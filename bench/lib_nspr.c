@@ -90,11 +90,26 @@ static int nspr_store(PRSharedMemory *shm, size_t size, bench_seg *seg) {
   return 0;
 }
 
+/* Attempts at a create whose System V key is taken (see nspr_create). */
+#define NSPR_KEY_ATTEMPTS 8
+
 static int nspr_create(const char *name, size_t size, bench_seg *seg) {
   const char *path = nspr_key_path(name);
+  PRSharedMemory *shm = NULL;
+  int attempt;
 
   if (path == NULL) return -1;
-  return nspr_store(PR_OpenSharedMemory(path, size, PR_SHM_CREATE | PR_SHM_EXCL, 0600), size, seg);
+  for (attempt = 0; attempt < NSPR_KEY_ATTEMPTS; attempt++) {
+    shm = PR_OpenSharedMemory(path, size, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
+    if (shm != NULL || PR_GetError() != PR_FILE_EXISTS_ERROR) break;
+    /* NSPR's key is ftok() of the key file: 16 bits of its inode number,
+     * 8 of its device's. About one key file in 65,536 meets the key of a
+     * segment another program holds (other benchmarks on a shared machine
+     * leave some), and its create fails as if the name existed. A new key
+     * file has another inode, hence another key. */
+    (void)unlink(path);
+  }
+  return nspr_store(shm, size, seg);
 }
 
 static int nspr_open(const char *name, size_t size, bench_seg *seg) {

@@ -33,10 +33,32 @@
  * read once at the first call. Windows: named section objects (Local\ by
  * default). See prshm(7).
  */
-#ifndef prshm_h___
-#define prshm_h___
+#ifndef PRSHM_PRSHM_H
+#define PRSHM_PRSHM_H
 
+/*
+ * Two builds share this header. In the standalone library's include
+ * directory (prshm/) it sits beside prshm's own prtypes.h and prerror.h; in
+ * the companion's (prshm-nspr/) it has none beside it, and the ones found
+ * are NSPR's. prshm_link.h, beside it in both, binds the program to that
+ * directory's library (see there); it comes before any declaration.
+ */
+#include "prshm_link.h"
 #include "prtypes.h"
+
+/*
+ * NSPR's own prshm.h declares this same API, and in the companion's build it
+ * may be in the same translation unit (nspr.h includes it). Only one of the
+ * two may declare it: C before C11 rejects a typedef seen twice. If NSPR's
+ * came first (its include guard, prshm_h___, is set), its declarations stand,
+ * renamed like these. If this one comes first, it does what NSPR's does
+ * (include NSPR's prio.h) and marks NSPR's as done, so that it adds nothing.
+ */
+#if !defined(PRSHM_NSPR) || !defined(prshm_h___)
+#ifdef PRSHM_NSPR
+#define prshm_h___
+#include "prio.h"
+#endif
 
 PR_BEGIN_EXTERN_C
 
@@ -179,4 +201,5 @@ NSPR_API(PRStatus) PR_DeleteSharedMemory(const char *name);
 
 PR_END_EXTERN_C
 
-#endif /* prshm_h___ */
+#endif /* the declarations */
+#endif /* PRSHM_PRSHM_H */

@@ -10,8 +10,8 @@
  * Sections: version and backend; segments; semaphores (timed wait,
  * try-wait, value); the robust named lock; listing the namespace.
  */
-#ifndef prshm_ext_h___
-#define prshm_ext_h___
+#ifndef PRSHM_PRSHM_EXT_H
+#define PRSHM_PRSHM_EXT_H
 
 #include "pripcsem.h"
 #include "prshm.h"
@@ -600,4 +600,4 @@ NSPR_API(PRStatus) prshm_remove_orphan(const prshm_seginfo *info);
 
 PR_END_EXTERN_C
 
-#endif /* prshm_ext_h___ */
+#endif /* PRSHM_PRSHM_EXT_H */

@@ -18,9 +18,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Each variant installs what it runs, and nothing else.
 case "$variant" in
-  valgrind) scripts/install-deps.sh build test valgrind ;;
-  builds) scripts/install-deps.sh build test clang ;;
-  default | asan | tsan | portable) scripts/install-deps.sh build test ;;
+  valgrind) scripts/install-deps.sh build test nspr valgrind ;;
+  builds) scripts/install-deps.sh build test nspr clang ;;
+  default | asan | tsan | portable) scripts/install-deps.sh build test nspr ;;
   all) ;; # each variant in turn installs its own
   *) ;;   # scripts/variant-NAME.sh installs its own
 esac
@@ -28,8 +28,10 @@ esac
 run_build() { # dir, cmake options...
   local dir=$1
   shift
+  # The NSPR companion is required here, so that its tests never go missing
+  # unnoticed (install-deps.sh installed NSPR above).
   cmake -S . -B "$dir" -DPRSHM_WERROR=ON -DPRSHM_TESTS=ON -DPRSHM_EXAMPLES=ON -DPRSHM_BENCH=ON \
-    "$@" >/dev/null
+    -DPRSHM_NSPR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
 }
 

@@ -1,8 +1,8 @@
 /*
  * error_table.h - every NSPR error code with prshm's English sentence for
- * it. One list, expanded by error.c into the name table and the string
+ * it. One list, expanded by error_state.c into the name table and the string
  * table, so the two can never disagree. The numeric values come from
- * include/prerr.h.
+ * include/standalone/prerr.h.
  */
 #define PRSHM__ERROR_LIST(X)                                                         \
   X(PR_OUT_OF_MEMORY_ERROR, "Not enough memory")                                    \

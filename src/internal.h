@@ -53,6 +53,9 @@ typedef enum prshm__kind {
 
 /* ------------------------------------------------------------------------
  * Errors (error.c, and unix/error.c or win/error.c for the translation).
+ * PR_SetError() and the rest are the standalone library's own
+ * (error_state.c) or, in the companion library, libnspr4's: prerror.h is
+ * whichever of the two the build compiles with.
  */
 
 /* Records `code` and the raw OS error `oserr` for this thread; returns
@@ -66,8 +69,8 @@ PRErrorCode prshm__os_error_code(PRInt32 oserr);
 /* Records the OS error `oserr`, translated, for this thread; PR_FAILURE. */
 PRStatus prshm__fail_os(PRInt32 oserr);
 
-/* An error text as PR_SetErrorText() keeps it: one heap block holding the
- * length, then the bytes and a terminator. */
+/* An error text as the standalone PR_SetErrorText() keeps it: one heap
+ * block holding the length, then the bytes and a terminator. */
 typedef struct prshm__text {
   PRInt32 len;  /* bytes in `bytes`, not counting the terminator */
   char bytes[]; /* the text, NUL-terminated */

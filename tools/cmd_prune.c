@@ -45,7 +45,7 @@ static void prune_one(const prshm_seginfo *info, int dry_run, prune_tally *t) {
 /* Decides about one entry of the listing. */
 static void prune_entry(const prshm_seginfo *info, const tool_args *a, prune_tally *t) {
   const int dry_run = (a->given & OPT_DRY_RUN) != 0;
-  char why[512], shown[4 * PRSHM_NATIVE_NAME_MAX], age[32];
+  char why[512], shown[4 * PRSHM_NATIVE_NAME_MAX], native[4 * PRSHM_NATIVE_NAME_MAX], age[32];
   long old;
 
   /* Another program's objects, and what is no segment, are not prshm's to
@@ -66,8 +66,10 @@ static void prune_entry(const prshm_seginfo *info, const tool_args *a, prune_tal
   if (info->kind != PRSHM_KIND_LEFTOVER && old < a->min_age) {
     if (dry_run) {
       tool_printable(tool_label(info), shown, sizeof shown, 0);
+      tool_printable(info->native_name, native, sizeof native, 0);
       tool_duration(old, age, sizeof age);
-      printf("would keep %s: not held, but changed %s ago (less than --min-age)\n", shown, age);
+      printf("would keep %s (%s): not held, but changed %s ago (less than --min-age)\n", shown,
+             native, age);
     }
     t->recent++;
     return;

@@ -101,10 +101,6 @@ static PRStatus linux_prepare(int fd, const prshm__unix_opener *op) {
  * otherwise (ramfs) writes a byte into every block, which allocates them
  * all the same: either way the memory is the segment's before it has a
  * name. */
-int prshm__sys_rename_noreplace(const char *from, const char *to) {
-  return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
-}
-
 int prshm__sys_reserve(int fd, off_t offset, off_t length) {
   int err = posix_fallocate(fd, offset, length);
   if (err == 0) return 0;

@@ -70,14 +70,6 @@ int prshm__sys_reserve(int fd, off_t offset, off_t length) {
 }
 #endif
 
-/* Not used here: shm_open() objects cannot be renamed. */
-int prshm__sys_rename_noreplace(const char *from, const char *to) {
-  (void)from;
-  (void)to;
-  errno = ENOSYS;
-  return -1;
-}
-
 /* Every handle holds a shared flock(): the in-use mark tools test. */
 const PRBool prshm__unix_handles_lock = PR_TRUE;
 
@@ -102,18 +94,22 @@ static int posix_ns_open(const char *key, int oflags, mode_t mode) {
   return fd;
 }
 
-/* Whether `key` names a file still being created: a regular file of size
- * 0. Only where the namespace is a directory; elsewhere it cannot be told
- * without opening it (PR_FALSE). */
-static PRBool posix_ns_incomplete(const char *key) {
+/* What can be seen of `key`'s object without opening it. */
+typedef enum { SEEN_NOTHING, SEEN_INCOMPLETE, SEEN_COMPLETE } posix_seen;
+
+/* Looks at `key`'s object where the namespace is a directory: a regular
+ * file of size 0 is still being created. Elsewhere it cannot be told
+ * without opening it (SEEN_NOTHING). */
+static posix_seen posix_ns_look(const char *key) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   const char *dir = ns->has_dir ? ns->dir : POSIX_SHM_DIR;
   char path[POSIX_PATH_SIZE];
   struct stat st;
 
-  if (dir == NULL) return PR_FALSE;
+  if (dir == NULL) return SEEN_NOTHING;
   prshm__unix_path(dir, key, path);
-  return prshm__sys.lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+  if (prshm__sys.lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return SEEN_NOTHING;
+  return st.st_size == 0 ? SEEN_INCOMPLETE : SEEN_COMPLETE;
 }
 
 static int posix_ns_unlink(const char *key) {
@@ -169,8 +165,11 @@ typedef enum { EXISTING_OK, EXISTING_FAIL, EXISTING_ABSENT, EXISTING_AGAIN } pos
  * all this process may do (or all a read-only file system allows), and
  * hands it to the opener's adopt step. ABSENT with errno ENOENT if there
  * is none; AGAIN if it should be tried again after a pause (a tool holds it
- * for an instant, or its creator is still at work). */
-static posix_existing_rv posix_open_existing(const char *key, const prshm__unix_opener *op) {
+ * for an instant, or its creator is still at work). *rechecked: a refusal
+ * was already tried once more because the creator seemed to finish in
+ * between. */
+static posix_existing_rv posix_open_existing(const char *key, const prshm__unix_opener *op,
+                                             PRBool *rechecked) {
   PRBool writable = PR_TRUE;
   prshm__unix_check rv;
   int fd;
@@ -181,8 +180,18 @@ static posix_existing_rv posix_open_existing(const char *key, const prshm__unix_
     fd = posix_ns_open(key, O_RDONLY, 0);
     /* Until its creator has set the mode, a new segment is open to no one
      * but its creator (the umask narrowed it): wait for it like for a
-     * segment not yet sized, where that can be seen. */
-    if (fd < 0 && errno == EACCES && posix_ns_incomplete(key)) return EXISTING_AGAIN;
+     * segment not yet sized, where that can be seen. If it looks complete
+     * now, the creator may have finished since the refusal: try once
+     * more before believing it. */
+    if (fd < 0 && errno == EACCES) {
+      const posix_seen seen = posix_ns_look(key);
+      if (seen == SEEN_INCOMPLETE) return EXISTING_AGAIN;
+      if (seen == SEEN_COMPLETE && !*rechecked) {
+        *rechecked = PR_TRUE;
+        return EXISTING_AGAIN;
+      }
+      errno = EACCES;
+    }
   }
   if (fd < 0) {
     /* A tool checking whether the segment is in use holds a lease on it
@@ -209,12 +218,13 @@ PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   const PRBool create = (op->flags & PR_SHM_CREATE) != 0;
   const PRBool excl = create && (op->flags & PR_SHM_EXCL) != 0;
+  PRBool rechecked = PR_FALSE;
   int attempt, fd;
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
   for (attempt = 0; attempt < POSIX_OPEN_ATTEMPTS; attempt++) {
     if (!excl) {
-      switch (posix_open_existing(key, op)) {
+      switch (posix_open_existing(key, op, &rechecked)) {
         case EXISTING_OK:
           return PR_SUCCESS;
         case EXISTING_FAIL:

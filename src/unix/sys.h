@@ -93,7 +93,7 @@ int prshm__sys_reserve(int fd, off_t offset, off_t length);
 /* The default room (memlimit.c). */
 void prshm__sys_room(int fd, PRUint64 *space, PRUint64 *memory);
 
-/* The default rename_noreplace (linux.c; posix.c has none). */
+/* The default rename_noreplace (unix.c; ENOSYS where there is none). */
 int prshm__sys_rename_noreplace(const char *from, const char *to);
 
 /* The default fs_info (unix.c). */

@@ -3,6 +3,7 @@
  * segment is created: the PRSHM_DIR namespace, keys, adopting the
  * descriptor of an existing segment, and mapping.
  */
+#define _GNU_SOURCE /* renameat2() */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,6 +67,21 @@ int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *pag
 void prshm__unix_fs_page(const char *dir, prshm__unix_ns *ns) {
   (void)dir;
   ns->page = (PRSize)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+#if defined(__linux__)
+/* Files of the namespace (Linux's /dev/shm, or PRSHM_DIR) can be renamed
+ * without replacing, whichever backend made them. */
+int prshm__sys_rename_noreplace(const char *from, const char *to) {
+  return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+#else
+int prshm__sys_rename_noreplace(const char *from, const char *to) {
+  (void)from;
+  (void)to;
+  errno = ENOSYS;
+  return -1;
 }
 #endif
 

@@ -10,10 +10,16 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in include/prshm.h include/prerror.h include/prerr.h include/prtypes.h include/prshm_ext.h \
-         lib/pkgconfig/prshm.pc lib/cmake/prshm/prshmConfig.cmake; do
+# The headers go into a directory of their own (include/prshm/), so that
+# -I$prefix/include shadows nothing, NSPR's headers included.
+for f in prshm.h prerror.h prerr.h prtypes.h prshm_ext.h prshm_link.h prshm_names.h; do
+  [ -e "$prefix/include/prshm/$f" ] || { echo "missing after install: include/prshm/$f"; exit 1; }
+done
+for f in lib/pkgconfig/prshm.pc lib/cmake/prshm/prshmConfig.cmake; do
   [ -e "$prefix/$f" ] || { echo "missing after install: $f"; exit 1; }
 done
+stray=$(find "$prefix/include" -maxdepth 1 -type f)
+[ -z "$stray" ] || { echo "headers at the top of include/: $stray"; exit 1; }
 ls "$prefix"/lib/libprshm.so.0 "$prefix"/lib/libprshm.a >/dev/null
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig

@@ -1,5 +1,7 @@
 /*
- * prerror.h - the per-thread error state of NSPR's API, as prshm provides it.
+ * prerror.h - the per-thread error state of NSPR's API, as the standalone
+ * prshm library provides it (its own state, for programs without NSPR; the
+ * companion library, prshm-nspr, reports through NSPR's).
  *
  * Every prshm function that fails records two values for the calling thread:
  * a PRErrorCode (one of the PR_*_ERROR codes of prerr.h) naming the cause,
@@ -10,8 +12,8 @@
  * after a call has reported failure. Each thread has its own state, so a
  * failure in one thread never changes what another thread reads.
  */
-#ifndef prerror_h___
-#define prerror_h___
+#ifndef PRSHM_PRERROR_H
+#define PRSHM_PRERROR_H
 
 #include "prtypes.h"
 #include "prerr.h"
@@ -20,6 +22,9 @@ PR_BEGIN_EXTERN_C
 
 /* An NSPR error code: one of the PR_*_ERROR values of prerr.h. */
 typedef PRInt32 PRErrorCode;
+
+/* The value of the first of NSPR's own codes. */
+#define PR_NSPR_ERROR_BASE -6000
 
 /* The language of the sentence PR_ErrorToString() returns. */
 typedef PRUint32 PRLanguageCode;
@@ -97,4 +102,4 @@ NSPR_API(const char *) PR_ErrorToString(PRErrorCode code, PRLanguageCode languag
 
 PR_END_EXTERN_C
 
-#endif /* prerror_h___ */
+#endif /* PRSHM_PRERROR_H */
