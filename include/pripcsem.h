@@ -36,10 +36,31 @@
  * process has it open (Windows: until the creating process deletes it or
  * exits, since Windows destroys an object with its last handle).
  */
-#ifndef pripcsem_h___
-#define pripcsem_h___
+#ifndef PRSHM_PRIPCSEM_H
+#define PRSHM_PRIPCSEM_H
 
+/*
+ * Two builds share this header, as they share prshm.h (see there): beside
+ * prshm's own prtypes.h in the standalone library's include directory,
+ * beside none in the companion's, where NSPR's are found. prshm_link.h
+ * binds the program to that directory's library before any declaration.
+ */
+#include "prshm_link.h"
 #include "prtypes.h"
+
+/*
+ * NSPR's own pripcsem.h declares this same API, and in the companion's
+ * build it may be in the same translation unit (nspr.h includes it). Only
+ * one of the two may declare it. If NSPR's came first (its include guard,
+ * pripcsem_h___, is set), its declarations stand, renamed like these. If
+ * this one comes first, it does what NSPR's does (include NSPR's prio.h)
+ * and sets NSPR's guard, so that NSPR's adds nothing.
+ */
+#if !defined(PRSHM_NSPR) || !defined(pripcsem_h___)
+#define pripcsem_h___
+#ifdef PRSHM_NSPR
+#include "prio.h"
+#endif
 
 PR_BEGIN_EXTERN_C
 
@@ -157,4 +178,5 @@ NSPR_API(PRStatus) PR_DeleteSemaphore(const char *name);
 
 PR_END_EXTERN_C
 
-#endif /* pripcsem_h___ */
+#endif /* the declarations */
+#endif /* PRSHM_PRIPCSEM_H */
