@@ -1,6 +1,6 @@
 /*
  * test_win_handles.c - prshm's handles on Windows: none is inheritable
- * (DESIGN.md 13; NSPR's are, so every child got them), and none leaks.
+ * (NSPR's are, so every child got them), and none leaks.
  */
 #include <windows.h>
 

@@ -2,8 +2,8 @@
  * keep.c (Windows) - the sections this process keeps alive.
  *
  * Windows destroys a section when its last handle closes, while prshm
- * promises that a segment stays until PR_DeleteSharedMemory() (DESIGN.md
- * 17). The creating process therefore holds one extra handle per segment it
+ * promises that a segment stays until PR_DeleteSharedMemory(). The
+ * creating process therefore holds one extra handle per segment it
  * created, allowed only to read the DACL, until the segment is deleted (by
  * any process) or this process exits. This table maps keys to those
  * handles: a hash table with chains, grown as it fills so that the cost per

@@ -1,6 +1,6 @@
 /*
- * names.c (Windows) - the name rules of DESIGN.md 2-4 on Windows. Pure
- * functions: no system call, no global state.
+ * names.c (Windows) - the name rules of name.c (a key, resolved,
+ * injective) on Windows. Pure functions: no system call, no global state.
  *
  * A name is read as a path in the Windows way and then follows the rules of
  * name.c: '\' separates components like '/'; a name that starts with a

@@ -219,7 +219,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
   if (prshm__win_sd_for_mode(&sd, mode, (PRUint64)size) != PR_SUCCESS) return WIN_FAIL;
   sa.nLength = (DWORD)sizeof sa;
   sa.lpSecurityDescriptor = &sd.sd;
-  sa.bInheritHandle = FALSE; /* DESIGN.md 13 */
+  sa.bInheritHandle = FALSE; /* a child never gets the section by accident */
   SetLastError(ERROR_SUCCESS);
   /* SEC_COMMIT charges the whole size to the system's commit limit now, so
    * a system short of memory fails here, never at a first touch. The
