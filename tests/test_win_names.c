@@ -105,9 +105,9 @@ TEST(prefixes_are_read_in_any_case) {
   CHECK_STR(names_native("GLOBAL\\abc"), "Global\\prshm.abc");
   CHECK_STR(names_native("local\\abc"), "Local\\prshm.abc");
   /* Only the two prefixes, and only with '\': the rest are names. */
-  CHECK_STR(names_native("/Global\\abc"), "Local\\prshm.Global:abc");
+  CHECK_STR(names_native("/Global\\abc"), "Local\\prshm.Global+abc");
   CHECK(strncmp(names_native("Global/abc"), "Local\\prshm.", 12) == 0);
-  CHECK(strstr(names_native("Global/abc"), ":Global:abc") != NULL);
+  CHECK(strstr(names_native("Global/abc"), "+Global+abc") != NULL);
 }
 
 TEST(backslash_separates_like_slash) {
@@ -131,7 +131,7 @@ TEST(no_name_leaves_its_namespace) {
 
   for (i = 0; i < sizeof names / sizeof names[0]; i++) names_check_contained(names[i]);
   CHECK_STR(names_native("Global\\..\\..\\x"), "Global\\prshm.x");
-  CHECK_STR(names_native("Local\\Global\\x"), "Local\\prshm.Global:x");
+  CHECK_STR(names_native("Local\\Global\\x"), "Local\\prshm.Global+x");
   CHECK_STR(names_native("Global\\"), "Global\\prshm.");
 }
 
@@ -140,7 +140,7 @@ TEST(escape_attempt_creates_inside_the_namespace) {
   PRSharedMemory *shm;
 
   snprintf(name, sizeof name, "\\..\\..\\BaseNamedObjects\\prshm-test-%ld-esc", t_pid());
-  snprintf(native, sizeof native, "Local\\prshm.BaseNamedObjects:prshm-test-%ld-esc", t_pid());
+  snprintf(native, sizeof native, "Local\\prshm.BaseNamedObjects+prshm-test-%ld-esc", t_pid());
   (void)PR_DeleteSharedMemory(name);
   shm = PR_OpenSharedMemory(name, 16, PR_SHM_CREATE | PR_SHM_EXCL, 0600);
   CHECK_NOT_NULL(shm);
@@ -203,7 +203,7 @@ TEST(non_ascii_directories_and_names) {
   CHECK(GetCurrentDirectoryW(MAX_PATH, old) != 0);
   names_in_dir(L"caf\x00e9", dir); /* "café" */
   native = names_native("r\xc3\xa9sum\xc3\xa9");
-  CHECK(strstr(native, "caf%C3%A9:r%C3%A9sum%C3%A9") != NULL);
+  CHECK(strstr(native, "caf%C3%A9+r%C3%A9sum%C3%A9") != NULL);
   CHECK(SetCurrentDirectoryW(old));
   CHECK(RemoveDirectoryW(dir));
 }
