@@ -2,8 +2,9 @@
 # against NSPR's installed headers, for programs that use NSPR. It has no
 # error state or base types of its own: a failure inside prshm is recorded
 # with libnspr4's PR_SetError(), so NSPR's PR_GetError() reports it, and it
-# defines none of NSPR's symbols but the five shared memory calls, which it
-# exports under their plain names for LD_PRELOAD only (src/nspr/preload.c).
+# defines none of NSPR's symbols but the shared memory and semaphore calls
+# it replaces (prshm_names.h), which it exports under their plain names for
+# LD_PRELOAD only (src/nspr/preload.c).
 # Programs compiled with its headers call it under link names of its own
 # (include/companion/prshm_link.h), whatever the order of their flags.
 #
@@ -59,7 +60,8 @@ message(STATUS "prshm companion (libprshm-nspr): built, against NSPR ${PRSHM_NSP
 # link names, then NSPR's (whose prtypes.h and prerror.h are the ones used).
 set(companion_include ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/include/companion)
 set(companion_defines PRSHM_BUILDING _POSIX_C_SOURCE=200809L
-    $<$<BOOL:${PRSHM_HAVE_POSIX_FALLOCATE}>:PRSHM_HAVE_POSIX_FALLOCATE>)
+    $<$<BOOL:${PRSHM_HAVE_POSIX_FALLOCATE}>:PRSHM_HAVE_POSIX_FALLOCATE>
+    $<$<BOOL:${PRSHM_HAVE_SEM_TIMEDWAIT}>:PRSHM_HAVE_SEM_TIMEDWAIT>)
 
 add_library(prshm_nspr_objects OBJECT ${prshm_common_sources} ${prshm_os_sources})
 target_include_directories(prshm_nspr_objects PRIVATE ${PROJECT_SOURCE_DIR}/src ${prshm_os_dir}

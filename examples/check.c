@@ -7,6 +7,11 @@
  *     example_check reader READER
  *         creates a segment holding a known text, runs the reader on it
  *         and checks what it printed, and that the segment is unchanged.
+ *     example_check semaphore SEMAPHORE
+ *         starts the README's consumer, then its producer; checks what the
+ *         consumer printed and that both names are gone afterwards. The
+ *         names are fixed, so the test runs it in a namespace of its own
+ *         (PRSHM_DIR).
  *
  * Not an example itself: a test driver, built only with the tests.
  */
@@ -15,6 +20,7 @@
 #include <string.h>
 
 #include <prerror.h>
+#include <pripcsem.h>
 #include <prshm.h>
 
 #include "proc.h"
@@ -126,9 +132,44 @@ close:
   return rc;
 }
 
+static int check_semaphore(const char *program) {
+  static char out[CHECK_OUTPUT_MAX];
+  const char *cargs[3], *pargs[3];
+  ex_proc cp, pp;
+  size_t used = 0;
+  long n;
+  int fd, cstatus, pstatus;
+
+  /* Names a failed run may have left. */
+  (void)PR_DeleteSharedMemory("/demo/msg");
+  (void)PR_DeleteSemaphore("/demo/ready");
+  cargs[0] = program, cargs[1] = "consume", cargs[2] = NULL;
+  pargs[0] = program, pargs[1] = "produce", pargs[2] = NULL;
+  fflush(stdout);
+  /* The consumer first: it must sleep until the producer posts. */
+  if (ex_spawn(program, cargs, &fd, &cp) != 0) return check_fail("cannot start the consumer");
+  if (ex_spawn(program, pargs, NULL, &pp) != 0) return check_fail("cannot start the producer");
+  pstatus = ex_wait(pp);
+  while (used + 1 < sizeof out && (n = ex_read(fd, out + used, sizeof out - 1 - used)) > 0)
+    used += (size_t)n;
+  out[used] = '\0';
+  ex_close(fd);
+  cstatus = ex_wait(cp);
+  printf("example_check: producer exited %d, consumer exited %d, and printed: %s", pstatus,
+         cstatus, out);
+  if (pstatus != 0 || cstatus != 0) return check_fail("an example failed");
+  if (strstr(out, "hello from the producer") == NULL)
+    return check_fail("the consumer did not print the message");
+  if (PR_OpenSemaphore("/demo/ready", 0, 0, 0) != NULL || PR_GetError() != PR_FILE_NOT_FOUND_ERROR)
+    return check_fail("the consumer left the semaphore behind");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "pair") == 0) return check_pair(argv[2], argv[3], argv[4]);
   if (argc == 3 && strcmp(argv[1], "reader") == 0) return check_reader(argv[2]);
-  fprintf(stderr, "usage: example_check pair PRODUCER CONSUMER COUNT | reader READER\n");
+  if (argc == 3 && strcmp(argv[1], "semaphore") == 0) return check_semaphore(argv[2]);
+  fprintf(stderr,
+          "usage: example_check pair PRODUCER CONSUMER COUNT | reader READER | semaphore PROGRAM\n");
   return 2;
 }

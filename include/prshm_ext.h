@@ -1,14 +1,19 @@
 /*
- * prshm_ext.h - prshm's extensions to NSPR's named shared memory API.
+ * prshm_ext.h - prshm's extensions to NSPR's named shared memory and named
+ * semaphore APIs.
  *
  * Nothing here is NSPR's: every name starts with prshm_ or PRSHM_ so that it
  * cannot be taken for an NSPR name, and a program that uses only prshm.h
- * stays source-compatible with NSPR. Errors are reported as in prshm.h,
- * through PR_GetError() and PR_GetOSError().
+ * and pripcsem.h stays source-compatible with NSPR. Errors are reported as
+ * in those headers, through PR_GetError() and PR_GetOSError().
+ *
+ * Sections: version and backend; segments; semaphores (timed wait,
+ * try-wait, value); the robust named lock; listing the namespace.
  */
 #ifndef PRSHM_PRSHM_EXT_H
 #define PRSHM_PRSHM_EXT_H
 
+#include "pripcsem.h"
 #include "prshm.h"
 
 PR_BEGIN_EXTERN_C
@@ -116,6 +121,193 @@ NSPR_API(PRSharedMemory *) prshm_open_native(const char *native, PRSize size, PR
  * Windows: "Local\" and PR_SUCCESS.
  */
 NSPR_API(PRStatus) prshm_namespace(char *buf, PRSize size);
+
+/* ------------------------------------------------------------------------
+ * Semaphores: what NSPR's API lacks (pripcsem.h has the rest).
+ */
+
+/* The largest value a semaphore holds on Linux and Windows (2^31 - 1).
+ * prshm_sem_value_max() tells the running system's: on other Unix systems
+ * it is the OS's SEM_VALUE_MAX (32767 on macOS). */
+#define PRSHM_SEM_VALUE_MAX 2147483647u
+
+/* A timeout that never expires, for the timed calls below. */
+#define PRSHM_NO_TIMEOUT 0xffffffffu
+
+/* prshm_sem_value_max - the largest value a semaphore can hold here: an
+ * initial value above it is PR_INVALID_ARGUMENT_ERROR, and a post at it is
+ * PR_RANGE_ERROR. */
+NSPR_API(PRUint32) prshm_sem_value_max(void);
+
+/*
+ * prshm_sem_trywait - take 1 from the semaphore if it is above 0, without
+ * waiting.
+ *
+ * Returns PR_SUCCESS, or PR_FAILURE with:
+ *   PR_WOULD_BLOCK_ERROR       the value is 0; nothing changes.
+ *   PR_INVALID_ARGUMENT_ERROR  sem is not an open semaphore handle.
+ */
+NSPR_API(PRStatus) prshm_sem_trywait(PRSem *sem);
+
+/*
+ * prshm_sem_timedwait - take 1 from the semaphore, waiting at most
+ * `timeout_ms` milliseconds.
+ *
+ * The time is measured on the monotonic clock (setting the system's clock
+ * changes nothing), from the call, and signals neither end the wait nor
+ * extend it. 0 does not wait at all (like prshm_sem_trywait(), with the
+ * timeout's error); PRSHM_NO_TIMEOUT waits like PR_WaitSemaphore(). On
+ * systems without a timed semaphore wait (macOS), a timed wait checks the
+ * value at growing intervals of at most 1 ms instead of sleeping until a
+ * post (prshm(7)).
+ *
+ * Returns PR_SUCCESS, or PR_FAILURE with:
+ *   PR_IO_TIMEOUT_ERROR        the time ran out with the value still 0.
+ *   PR_INVALID_ARGUMENT_ERROR  sem is not an open semaphore handle.
+ *   PR_UNKNOWN_ERROR           the OS failed the wait (PR_GetOSError()).
+ */
+NSPR_API(PRStatus) prshm_sem_timedwait(PRSem *sem, PRUint32 timeout_ms);
+
+/*
+ * prshm_sem_getvalue - the semaphore's value now (which other processes
+ * may change the next instant).
+ *
+ * Returns PR_SUCCESS and sets *value, or PR_FAILURE with:
+ *   PR_INVALID_ARGUMENT_ERROR  sem is not an open semaphore handle, or value
+ *                              is NULL.
+ *   PR_NOT_IMPLEMENTED_ERROR   the system cannot tell (macOS).
+ */
+NSPR_API(PRStatus) prshm_sem_getvalue(PRSem *sem, PRUint32 *value);
+
+/* ------------------------------------------------------------------------
+ * The robust named lock.
+ *
+ * A lock with a name, shared by every process that opens the name, held by
+ * one thread at a time. It is robust: when the thread that holds it dies
+ * (its process is killed or crashes, or the thread exits) without
+ * releasing it, the lock is never left held for good. The next thread to
+ * acquire it gets it, and is told that the previous holder died, so that it
+ * can check and repair the data the lock guards:
+ *
+ *     prshm_lock *lk = prshm_lock_open("/myapp/table", PRSHM_LOCK_CREATE, 0600);
+ *     PRBool died;
+ *     if (prshm_lock_acquire(lk, &died) == PR_SUCCESS) {
+ *       if (died) repair_table(table);     the last writer may have stopped
+ *       update_table(table);               half-way through
+ *       prshm_lock_release(lk);
+ *     }
+ *
+ * Design, after what users of other robust locks trip on:
+ *   - success always means the caller holds the lock, failure that it does
+ *     not. (POSIX reports a dead holder as the error EOWNERDEAD, Windows as
+ *     WAIT_ABANDONED, while the caller does hold the lock; code that treats
+ *     every non-zero result as failure then never releases it.) The news
+ *     comes through *owner_died instead, which may be NULL for a caller
+ *     whose data needs no repair.
+ *   - there is no step to mark the data repaired. (A POSIX robust mutex
+ *     whose EOWNERDEAD is not followed by pthread_mutex_consistent() is
+ *     unusable for every process from then on.) The lock works normally
+ *     after a death, whatever the caller does about it.
+ *   - each death is reported exactly once, to the next thread that
+ *     acquires the lock, in whatever process.
+ *   - a thread that acquires a lock it already holds gets
+ *     PR_DEADLOCK_ERROR, on every system (Windows' mutexes would count it
+ *     as recursion); releasing a lock the calling thread does not hold is
+ *     PR_INVALID_STATE_ERROR, and changes nothing.
+ *   - waits are on the monotonic clock, and signals never end them.
+ * Closing a handle does not release the lock. A thread that closes the
+ * handle through which it holds the lock keeps holding it until it exits
+ * (then the next holder is told), and the lock's small object stays mapped
+ * in the process meanwhile.
+ *
+ * Names follow the rules of segments and semaphores; a lock, a semaphore
+ * and a segment of the same name are three objects. Linux: a small file in
+ * the namespace holding a process-shared robust mutex (every process using
+ * a lock must use the same C library and word size, which prshm checks).
+ * Other Unix systems: a file in the namespace and flock(); locking costs
+ * two system calls, a timed acquire polls at growing intervals of at most
+ * 1 ms, and where the namespace cannot be locked (macOS's shm_open()
+ * objects) the lock needs PRSHM_DIR. Windows: a named mutex object. See
+ * prshm(7).
+ */
+
+/* An open lock. Opaque. */
+typedef struct prshm_lock prshm_lock;
+
+/* Flags of prshm_lock_open(): as for PR_OpenSemaphore(). */
+#define PRSHM_LOCK_CREATE 0x1 /* create the lock if it does not exist */
+#define PRSHM_LOCK_EXCL 0x2   /* with PRSHM_LOCK_CREATE: fail if it exists */
+
+/*
+ * prshm_lock_open - open the lock called `name`, creating it if asked.
+ *
+ * Flags and mode as for PR_OpenSemaphore(): mode is used only by a call
+ * that creates the lock (exactly those permissions), and opening needs
+ * permission to read and write it. Creation is atomic. A new lock is free.
+ *
+ * Returns a handle, or NULL with the errors of PR_OpenSemaphore() (the
+ * value's aside), and:
+ *   PR_OPERATION_NOT_SUPPORTED_ERROR  the namespace cannot be locked
+ *                              (macOS without PRSHM_DIR).
+ */
+NSPR_API(prshm_lock *) prshm_lock_open(const char *name, PRIntn flags, PRIntn mode);
+
+/*
+ * prshm_lock_close - forget the handle. It does not release the lock (see
+ * above). Returns PR_SUCCESS, or PR_FAILURE with PR_INVALID_ARGUMENT_ERROR
+ * (lock is not an open lock handle).
+ */
+NSPR_API(PRStatus) prshm_lock_close(prshm_lock *lock);
+
+/*
+ * prshm_lock_delete - remove the lock called `name`, as
+ * PR_DeleteSemaphore() removes a semaphore: the name is gone at once; open
+ * handles keep working on the old lock, and its holder and waiters are
+ * left alone. Returns PR_SUCCESS, or PR_FAILURE with the errors of
+ * PR_DeleteSemaphore().
+ */
+NSPR_API(PRStatus) prshm_lock_delete(const char *name);
+
+/*
+ * prshm_lock_acquire - acquire the lock, sleeping while another thread
+ * holds it.
+ *
+ * On success the calling thread holds the lock, and *owner_died (unless
+ * owner_died is NULL) is PR_TRUE if the previous holder died holding it:
+ * the data it guards may be half-updated. Otherwise PR_FALSE.
+ *
+ * Returns PR_SUCCESS, or PR_FAILURE (the lock is not held) with:
+ *   PR_INVALID_ARGUMENT_ERROR  lock is not an open lock handle.
+ *   PR_DEADLOCK_ERROR          the calling thread holds it already.
+ *   PR_UNKNOWN_ERROR           the OS failed (PR_GetOSError()).
+ */
+NSPR_API(PRStatus) prshm_lock_acquire(prshm_lock *lock, PRBool *owner_died);
+
+/*
+ * prshm_lock_tryacquire - acquire the lock if it is free, without waiting.
+ * As prshm_lock_acquire(), and fails with PR_WOULD_BLOCK_ERROR if another
+ * thread holds it.
+ */
+NSPR_API(PRStatus) prshm_lock_tryacquire(prshm_lock *lock, PRBool *owner_died);
+
+/*
+ * prshm_lock_timedacquire - acquire the lock, waiting at most
+ * `timeout_ms` milliseconds (PRSHM_NO_TIMEOUT: no limit; measured as for
+ * prshm_sem_timedwait()). As prshm_lock_acquire(), and fails with
+ * PR_IO_TIMEOUT_ERROR if another thread still holds it when the time is up.
+ */
+NSPR_API(PRStatus) prshm_lock_timedacquire(prshm_lock *lock, PRUint32 timeout_ms,
+                                           PRBool *owner_died);
+
+/*
+ * prshm_lock_release - release the lock, which the calling thread holds.
+ *
+ * Returns PR_SUCCESS, or PR_FAILURE with:
+ *   PR_INVALID_ARGUMENT_ERROR  lock is not an open lock handle.
+ *   PR_INVALID_STATE_ERROR     the calling thread does not hold it; nothing
+ *                              changes.
+ */
+NSPR_API(PRStatus) prshm_lock_release(prshm_lock *lock);
 
 /* ------------------------------------------------------------------------
  * Listing the namespace: what is there, and whether anything holds it.
@@ -263,7 +455,29 @@ typedef struct prshm_seginfo {
   PRInt32 ctime_nsec;                      /* nanoseconds of ctime */
   PRUint64 device;                         /* with inode, ctime and size: which object this is, */
   PRUint64 inode;                          /* so that prshm_remove_orphan() never removes another */
+  /* What a prshm entry (kind NAMED or HASHED) is, and its state when
+   * listed. Other entries have PRSHM_OBJECT_SEGMENT, -1, PRSHM_LOCK_UNKNOWN
+   * and 0. */
+  PRIntn object;       /* PRSHM_OBJECT_SEGMENT, _SEMAPHORE or _LOCK */
+  PRInt64 value;       /* a semaphore's value, or -1 if it could not be read */
+  PRIntn lock_state;   /* a lock's: PRSHM_LOCK_FREE, _HELD, _ABANDONED, _UNKNOWN */
+  PRInt32 lock_holder; /* its holder's thread id (Linux), or 0 if not known */
 } prshm_seginfo;
+
+/* What a prshm entry is (prshm_seginfo.object). */
+#define PRSHM_OBJECT_SEGMENT 0   /* a segment (PR_OpenSharedMemory) */
+#define PRSHM_OBJECT_SEMAPHORE 1 /* a named semaphore (PR_OpenSemaphore) */
+#define PRSHM_OBJECT_LOCK 2      /* a robust named lock (prshm_lock_open) */
+
+/* A lock's state (prshm_seginfo.lock_state), as found when listed. */
+/* HELD: a thread holds it, or (portable backend, which cannot tell them
+ * apart without taking the lock, which the listing never does) held it and
+ * died. ABANDONED: its holder died holding it (Linux), and the next thread
+ * to acquire it will be told. */
+#define PRSHM_LOCK_UNKNOWN 0   /* not read, or not a lock */
+#define PRSHM_LOCK_FREE 1      /* nobody holds it */
+#define PRSHM_LOCK_HELD 2      /* a thread holds it */
+#define PRSHM_LOCK_ABANDONED 3 /* its holder died holding it */
 
 /* An open listing. Opaque. */
 typedef struct prshm_list prshm_list;
@@ -315,6 +529,18 @@ NSPR_API(void) prshm_list_close(prshm_list *list);
  *   PR_NOT_IMPLEMENTED_ERROR   as for prshm_list_open().
  */
 NSPR_API(PRStatus) prshm_stat(const char *name, prshm_seginfo *info);
+
+/*
+ * prshm_stat_object - the same for the semaphore or lock `name`: object is
+ * PRSHM_OBJECT_SEGMENT (what prshm_stat() does), PRSHM_OBJECT_SEMAPHORE or
+ * PRSHM_OBJECT_LOCK. Fails as prshm_stat() does (PR_FILE_NOT_FOUND_ERROR:
+ * no object of that kind has the name), and with PR_INVALID_ARGUMENT_ERROR
+ * for another value of object, and PR_NOT_IMPLEMENTED_ERROR where this
+ * system's semaphores are not in the listed namespace (the portable
+ * backend's, which are POSIX named semaphores, except on Linux without
+ * PRSHM_DIR, where glibc keeps them in /dev/shm).
+ */
+NSPR_API(PRStatus) prshm_stat_object(const char *name, PRIntn object, prshm_seginfo *info);
 
 /*
  * prshm_stat_native - what the listing would tell about the object whose

@@ -34,7 +34,14 @@
   X(void *, PR_AttachSharedMemory, (PRSharedMemory *shm, PRIntn flags), (shm, flags)) \
   X(PRStatus, PR_DetachSharedMemory, (PRSharedMemory *shm, void *addr), (shm, addr))  \
   X(PRStatus, PR_CloseSharedMemory, (PRSharedMemory *shm), (shm))                     \
-  X(PRStatus, PR_DeleteSharedMemory, (const char *name), (name))
+  X(PRStatus, PR_DeleteSharedMemory, (const char *name), (name))                     \
+  X(PRSem *, PR_OpenSemaphore,                                                       \
+    (const char *name, PRIntn flags, PRIntn mode, PRUintn value),                    \
+    (name, flags, mode, value))                                                      \
+  X(PRStatus, PR_WaitSemaphore, (PRSem *sem), (sem))                                 \
+  X(PRStatus, PR_PostSemaphore, (PRSem *sem), (sem))                                 \
+  X(PRStatus, PR_CloseSemaphore, (PRSem *sem), (sem))                                \
+  X(PRStatus, PR_DeleteSemaphore, (const char *name), (name))
 /* clang-format on */
 
 /*
@@ -55,7 +62,9 @@
 #define PRSHM_EXTENSION_FUNCTIONS(X)                                              \
   X(version) X(backend_name) X(get_size) X(native_name) X(open_native)            \
   X(namespace) X(list_open) X(list_next) X(list_close) X(stat) X(stat_native)     \
-  X(remove_orphan)
+  X(stat_object) X(remove_orphan) X(sem_value_max) X(sem_trywait) X(sem_timedwait) \
+  X(sem_getvalue) X(lock_open) X(lock_close) X(lock_delete) X(lock_acquire)       \
+  X(lock_tryacquire) X(lock_timedacquire) X(lock_release)
 /* clang-format on */
 
 /*

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_names fuzz_api)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_names fuzz_api fuzz_sem)
 build=${PRSHM_FUZZ_BUILD:-build-fuzz}
 jobs=${PRSHM_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 

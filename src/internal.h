@@ -2,13 +2,18 @@
  * internal.h - what the parts of libprshm share and nothing outside sees.
  *
  * The library has three layers:
- *   - the front door (shm.c): checks every argument once, keeps the handle
- *     registry (registry.c), resolves names (name.c) and dispatches;
+ *   - the front doors (shm.c for segments; sem.c and lock.c for semaphores
+ *     and locks, whose own internal header is sync.h): each checks every
+ *     argument once, keeps its handles in the one registry (registry.c),
+ *     resolves names (name.c) and dispatches;
  *   - one backend (src/unix/linux.c, src/unix/posix.c or src/win/...),
  *     picked by the build, which does the OS work behind a table of
  *     functions and never re-checks arguments;
  *   - the per-OS pieces: error translation, the system-call table, locks.
  * Internal names carry the prefix prshm__; static ones their file's prefix.
+ *
+ * Sections: limits and kinds; errors; names; the segment backend; the
+ * handle registry; the OS layer's thread and process services.
  */
 #ifndef PRSHM_INTERNAL_H
 #define PRSHM_INTERNAL_H
@@ -67,6 +72,16 @@
 /* Open flags the front door accepts. */
 #define PRSHM__OPEN_FLAGS (PR_SHM_CREATE | PR_SHM_EXCL | PRSHM_SPARSE)
 
+/* The kinds of named object. Every kind has its own key prefix (name.c),
+ * so objects of two kinds never share a native name, and its own token tag
+ * (registry.c), so a handle of one kind is never taken for another's. */
+typedef enum prshm__kind {
+  PRSHM__KIND_SEG = 0,  /* a shared memory segment (PRSharedMemory) */
+  PRSHM__KIND_SEM = 1,  /* a named semaphore (PRSem) */
+  PRSHM__KIND_LOCK = 2, /* a robust named lock (prshm_lock) */
+  PRSHM__KINDS = 3      /* the number of kinds */
+} prshm__kind;
+
 /* ------------------------------------------------------------------------
  * Errors (error.c, and unix/error.c or win/error.c for the translation).
  * PR_SetError() and the rest are the standalone library's own
@@ -107,9 +122,11 @@ void prshm__thread_set_text(prshm__text *text);
  * Names (name.c): pure functions, no system calls, fuzzed.
  */
 
-/* The prefixes of every key prshm makes: a readable key is
+/* The prefixes of every segment key prshm makes: a readable key is
  * PRSHM__KEY_READABLE followed by the encoded name, a hashed key
- * PRSHM__KEY_HASHED followed by 22 base64url characters. */
+ * PRSHM__KEY_HASHED followed by 22 base64url characters. Semaphores and
+ * locks have prefixes of their own of the same length ("prsem." and
+ * "prsem-", "prlck." and "prlck-"). */
 #define PRSHM__KEY_READABLE "prshm."
 #define PRSHM__KEY_HASHED "prshm-"
 #define PRSHM__KEY_PREFIX_LEN 6
@@ -133,6 +150,9 @@ long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t ou
  */
 size_t prshm__name_encode(const char *resolved, size_t limit, char *out);
 
+/* The same for any kind: the key has that kind's prefix. */
+size_t prshm__name_encode_kind(const char *resolved, prshm__kind kind, size_t limit, char *out);
+
 /*
  * The key of a name that resolving leaves as it is (absolute, without an
  * empty, "." or ".." component or a trailing '/') and short enough that its
@@ -145,6 +165,10 @@ size_t prshm__name_encode(const char *resolved, size_t limit, char *out);
  */
 size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out);
 
+/* The same for any kind: the key has that kind's prefix. */
+size_t prshm__name_encode_resolved_kind(const char *name, prshm__kind kind, size_t limit,
+                                        char *out);
+
 /*
  * The inverse of prshm__name_encode for readable keys. Returns 1 and writes
  * the resolved name into `out` for a readable key; 0 for a hashed key (the
@@ -153,10 +177,15 @@ size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out);
  */
 int prshm__name_decode(const char *key, char *out, size_t outsize);
 
-/* The key of a caller's name, after the front door's checks (NULL or
- * empty: PR_INVALID_ARGUMENT_ERROR; 1024 bytes or more:
- * PR_NAME_TOO_LONG_ERROR). Every call taking a name goes through it. */
-PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]);
+/* The same for a key of any kind, whose kind is written to *kind (which may
+ * be NULL) unless the result is -1. prshm__name_decode() accepts only
+ * segments' keys. */
+int prshm__name_decode_kind(const char *key, prshm__kind *kind, char *out, size_t outsize);
+
+/* The key of a caller's name for an object of `kind`, after the front
+ * door's checks (NULL or empty: PR_INVALID_ARGUMENT_ERROR; 1024 bytes or
+ * more: PR_NAME_TOO_LONG_ERROR). Every call taking a name goes through it. */
+PRStatus prshm__name_key(const char *name, prshm__kind kind, char key[PRSHM__KEY_SIZE]);
 
 /* The key of a native name, after the front door's checks (NULL or empty:
  * PR_INVALID_ARGUMENT_ERROR; PRSHM_NATIVE_NAME_MAX bytes or more:
@@ -185,9 +214,9 @@ typedef struct prshm__backend {
   /* The backend's name, as prshm_backend_name() returns it. */
   const char *name;
 
-  /* Writes the key of `name` (1 to PRSHM__NAME_MAX bytes) into `key`, which
-   * has PRSHM__KEY_SIZE bytes. */
-  PRStatus (*key)(const char *name, char *key);
+  /* Writes the key of `name` (1 to PRSHM__NAME_MAX bytes) for an object of
+   * `kind` into `key`, which has PRSHM__KEY_SIZE bytes. */
+  PRStatus (*key)(const char *name, prshm__kind kind, char *key);
 
   /* Writes the name by which other programs open the object of `key`. */
   PRStatus (*native)(const char *key, char *buf, size_t size);
@@ -224,10 +253,12 @@ extern const prshm__backend prshm__backend_impl;
 /* ------------------------------------------------------------------------
  * The handle registry (registry.c).
  *
- * A PRSharedMemory pointer handed to callers is a token, never the address
- * of anything: it encodes a slot index and that slot's generation, so a
- * closed, stale or foreign pointer is recognised without being dereferenced
- * and never reaches another handle.
+ * A handle pointer handed to callers (PRSharedMemory, PRSem, prshm_lock)
+ * is a token, never the address of anything: it encodes a slot index, that
+ * slot's generation and the handle's kind, so a closed, stale, foreign or
+ * other-kind pointer is recognised without being dereferenced and never
+ * reaches another handle. Segments use the calls below; semaphores and
+ * locks the ones in sync.h, on the same table.
  */
 
 typedef struct prshm__handle prshm__handle;
@@ -236,15 +267,19 @@ typedef struct prshm__handle prshm__handle;
  * PR_OUT_OF_MEMORY_ERROR set (the caller still owns *seg). */
 PRSharedMemory *prshm__registry_add(const prshm__seg *seg);
 
-/* Looks up a token and takes a reference on its handle so that a concurrent
- * close cannot free it; NULL with PR_INVALID_ARGUMENT_ERROR if the token is
- * not an open handle. Every successful acquire is paired with a release. */
+/* Looks up a segment token and takes a reference on its handle so that a
+ * concurrent close cannot free it; NULL with PR_INVALID_ARGUMENT_ERROR if
+ * the token is not an open segment handle. Every successful acquire is
+ * paired with a release. */
 prshm__handle *prshm__registry_acquire(PRSharedMemory *token);
 
-/* Drops a reference; the last one after a close releases the segment. */
+/* The same for a token of any kind. */
+prshm__handle *prshm__registry_acquire_kind(const void *token, prshm__kind kind);
+
+/* Drops a reference; the last one after a close releases the OS object. */
 void prshm__registry_release(prshm__handle *h);
 
-/* The OS side of a handle acquired above. */
+/* The OS side of a segment handle acquired above. */
 const prshm__seg *prshm__handle_seg(const prshm__handle *h);
 
 /* Records that `addr` is attached through `h` and releases `h`, under one
@@ -257,11 +292,14 @@ PRStatus prshm__registry_attached(prshm__handle *h, void *addr);
  * PR_INVALID_ARGUMENT_ERROR. Unmapping needs no reference on the handle. */
 PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PRSize *size);
 
-/* Closes a token: it is invalid from now on. The segment is released now,
- * or by the last call still using it. */
+/* Closes a segment token: it is invalid from now on. The segment is
+ * released now, or by the last call still using it. */
 PRStatus prshm__registry_close(PRSharedMemory *token);
 
-/* The number of open handles (for tests of leaks). */
+/* The same for a token of any kind. */
+PRStatus prshm__registry_close_kind(const void *token, prshm__kind kind);
+
+/* The number of open handles of every kind (for tests of leaks). */
 size_t prshm__registry_count(void);
 
 /* For tests: new slots start at generation first_gen, a slot retires after

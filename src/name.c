@@ -3,7 +3,7 @@
  * key of its OS object, and back. Pure functions: no system call, no global
  * state, so they are unit-tested and fuzzed on their own.
  *
- * A key is one of
+ * A key is a kind's prefix followed by a body: one of
  *   "prshm." + readable body   the resolved name without its leading '/',
  *                              with '/' written as '+', the bytes
  *                              [A-Za-z0-9._-] as themselves and every other
@@ -11,12 +11,15 @@
  *   "prshm-" + 22 characters   the first 128 bits of the SHA-256 of the
  *                              resolved name, in base64url, for names whose
  *                              readable key would not fit the OS's limit.
- * The body of a readable key is a prefix code, so two names never give one
- * readable key; the two forms differ in their sixth byte, so a readable key
- * never equals a hashed one; and no key contains '/', '\\' or NUL, so a key
- * cannot leave the namespace it is looked up in. Every key is printable
- * ASCII without ':' or spaces, which other programs' tools accept (Python's
- * multiprocessing resource tracker among them).
+ * for segments; semaphores and locks use "prsem." / "prsem-" and "prlck." /
+ * "prlck-" in the same way. The body of a readable key is a prefix code, so
+ * two names never give one readable key; the two forms differ in their sixth
+ * byte, so a readable key never equals a hashed one; the kinds differ in
+ * their first five, so a semaphore and a segment of one name are two OS
+ * objects; and no key contains '/', '\\' or NUL, so a key cannot leave the
+ * namespace it is looked up in. Every key is printable ASCII without ':' or
+ * spaces, which other programs' tools accept (Python's multiprocessing
+ * resource tracker among them).
  */
 #include <string.h>
 
@@ -28,8 +31,10 @@
 #define NAME_SEPARATOR '+'
 
 static const char name_hex[] = "0123456789ABCDEF";
-static const char name_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/* Each kind's prefixes, readable and hashed, indexed by prshm__kind. */
+static const char *const name_readable[PRSHM__KINDS] = {PRSHM__KEY_READABLE, "prsem.", "prlck."};
+static const char *const name_hashed[PRSHM__KINDS] = {PRSHM__KEY_HASHED, "prsem-", "prlck-"};
+static const char name_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Appends one path component to `out` (length *len, capacity size), or
  * applies it if it is "." or "..". Returns 0, or -1 if it does not fit. */
@@ -73,22 +78,14 @@ long prshm__name_resolve(const char *cwd, const char *name, char *out, size_t ou
 /* 1 for the bytes a readable key keeps as themselves: [A-Za-z0-9._-]. A
  * table, because every open encodes its name byte by byte. */
 static const unsigned char name_plain_bytes[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 static int name_plain(unsigned char c) { return name_plain_bytes[c]; }
@@ -96,11 +93,12 @@ static int name_plain(unsigned char c) { return name_plain_bytes[c]; }
 /* Writes the readable key of `resolved` (which starts with '/') into out,
  * in one pass; returns its length, or 0 as soon as it would pass `limit`
  * bytes (out then holds a partial key, which the caller overwrites). */
-static size_t name_encode_readable(const char *resolved, size_t limit, char *out) {
+static size_t name_encode_readable(const char *resolved, prshm__kind kind, size_t limit,
+                                   char *out) {
   const unsigned char *p = (const unsigned char *)resolved + 1;
   size_t n = PRSHM__KEY_PREFIX_LEN;
 
-  memcpy(out, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN);
+  memcpy(out, name_readable[kind], PRSHM__KEY_PREFIX_LEN);
   for (; *p != '\0'; p++) {
     if (name_plain(*p) || *p == '/') {
       if (n + 1 > limit) return 0;
@@ -116,12 +114,12 @@ static size_t name_encode_readable(const char *resolved, size_t limit, char *out
   return n;
 }
 
-static size_t name_encode_hashed(const char *resolved, char *out) {
+static size_t name_encode_hashed(const char *resolved, prshm__kind kind, char *out) {
   unsigned char d[32];
   size_t n = PRSHM__KEY_PREFIX_LEN, bit;
 
   prshm__sha256(resolved, strlen(resolved), d);
-  memcpy(out, PRSHM__KEY_HASHED, PRSHM__KEY_PREFIX_LEN);
+  memcpy(out, name_hashed[kind], PRSHM__KEY_PREFIX_LEN);
   /* 22 six-bit digits carry the first 132 bits of the digest. */
   for (bit = 0; bit < 6 * PRSHM__KEY_HASH_CHARS; bit += 6) {
     size_t byte = bit / 8, shift = bit % 8;
@@ -132,9 +130,13 @@ static size_t name_encode_hashed(const char *resolved, char *out) {
   return n;
 }
 
+size_t prshm__name_encode_kind(const char *resolved, prshm__kind kind, size_t limit, char *out) {
+  size_t n = name_encode_readable(resolved, kind, limit, out);
+  return n != 0 ? n : name_encode_hashed(resolved, kind, out);
+}
+
 size_t prshm__name_encode(const char *resolved, size_t limit, char *out) {
-  size_t n = name_encode_readable(resolved, limit, out);
-  return n != 0 ? n : name_encode_hashed(resolved, out);
+  return prshm__name_encode_kind(resolved, PRSHM__KIND_SEG, limit, out);
 }
 
 /* Whether the component that starts at p (just after a '/') is one that
@@ -147,14 +149,15 @@ PRSHM__HOT static int name_component_resolves(const unsigned char *p) {
   return p[1] == '.' && (p[2] == '\0' || p[2] == '/');
 }
 
-PRSHM__HOT size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out) {
+PRSHM__HOT size_t prshm__name_encode_resolved_kind(const char *name, prshm__kind kind, size_t limit,
+                                                   char *out) {
   const unsigned char *p = (const unsigned char *)name;
   char *o = out + PRSHM__KEY_PREFIX_LEN;
 
   /* A byte takes at most three in the key, so a name this short always
    * fits in its readable form, and the loop needs no bound checks. */
   if (*p != '/' || PRSHM__KEY_PREFIX_LEN + 3 * strlen(name) > limit) return 0;
-  memcpy(out, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN);
+  memcpy(out, name_readable[kind], PRSHM__KEY_PREFIX_LEN);
   /* p is at a '/' at the top of each turn: one component per turn. */
   for (;;) {
     if (name_component_resolves(++p)) return 0;
@@ -174,6 +177,10 @@ PRSHM__HOT size_t prshm__name_encode_resolved(const char *name, size_t limit, ch
     }
     *o++ = NAME_SEPARATOR;
   }
+}
+
+size_t prshm__name_encode_resolved(const char *name, size_t limit, char *out) {
+  return prshm__name_encode_resolved_kind(name, PRSHM__KIND_SEG, limit, out);
 }
 
 static int name_hex_value(char c) {
@@ -207,12 +214,34 @@ static int name_decode_body(const char *body, char *out, size_t outsize) {
   return 1;
 }
 
-int prshm__name_decode(const char *key, char *out, size_t outsize) {
+/* The kind whose readable (*hashed 0) or hashed (*hashed 1) prefix starts
+ * `key`, or -1. */
+static int name_prefix_kind(const char *key, int *hashed) {
+  int k;
+
+  for (k = 0; k < PRSHM__KINDS; k++) {
+    if (strncmp(key, name_readable[k], PRSHM__KEY_PREFIX_LEN) == 0) {
+      *hashed = 0;
+      return k;
+    }
+    if (strncmp(key, name_hashed[k], PRSHM__KEY_PREFIX_LEN) == 0) {
+      *hashed = 1;
+      return k;
+    }
+  }
+  return -1;
+}
+
+int prshm__name_decode_kind(const char *key, prshm__kind *kind, char *out, size_t outsize) {
+  int k, hashed = 0;
   size_t i;
 
   if (outsize < 2) return -1;
   out[0] = '\0';
-  if (strncmp(key, PRSHM__KEY_READABLE, PRSHM__KEY_PREFIX_LEN) == 0) {
+  k = name_prefix_kind(key, &hashed);
+  if (k < 0) return -1;
+  if (kind != NULL) *kind = (prshm__kind)k;
+  if (!hashed) {
     char canon[PRSHM__KEY_SIZE];
     /* A readable key has at most PRSHM__KEY_SIZE bytes, so its name does
      * too; and it must be one the encoder writes: resolved already. */
@@ -224,10 +253,21 @@ int prshm__name_decode(const char *key, char *out, size_t outsize) {
     }
     return 1;
   }
-  if (strncmp(key, PRSHM__KEY_HASHED, PRSHM__KEY_PREFIX_LEN) != 0) return -1;
   for (i = 0; i < PRSHM__KEY_HASH_CHARS; i++) {
     char c = key[PRSHM__KEY_PREFIX_LEN + i];
     if (c == '\0' || strchr(name_b64, c) == NULL) return -1;
   }
   return key[PRSHM__KEY_PREFIX_LEN + PRSHM__KEY_HASH_CHARS] == '\0' ? 0 : -1;
+}
+
+int prshm__name_decode(const char *key, char *out, size_t outsize) {
+  prshm__kind kind = PRSHM__KIND_SEG;
+  int rv = prshm__name_decode_kind(key, &kind, out, outsize);
+
+  /* Only segments' keys: another kind's is not a segment's key. */
+  if (rv >= 0 && kind != PRSHM__KIND_SEG) {
+    if (outsize > 0) out[0] = '\0';
+    return -1;
+  }
+  return rv;
 }

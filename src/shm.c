@@ -19,9 +19,9 @@ PRSHM__HOT static PRStatus shm_check_name(const char *name) {
   return PR_SUCCESS;
 }
 
-PRSHM__HOT PRStatus prshm__name_key(const char *name, char key[PRSHM__KEY_SIZE]) {
+PRSHM__HOT PRStatus prshm__name_key(const char *name, prshm__kind kind, char key[PRSHM__KEY_SIZE]) {
   if (shm_check_name(name) != PR_SUCCESS) return PR_FAILURE;
-  return prshm__backend_impl.key(name, key);
+  return prshm__backend_impl.key(name, kind, key);
 }
 
 PRStatus prshm__native_key(const char *native, char key[PRSHM__KEY_SIZE]) {
@@ -54,7 +54,7 @@ PRSHM__HOT PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PR
     prshm__fail(PR_FILE_TOO_BIG_ERROR, 0);
     return NULL;
   }
-  if (prshm__name_key(name, key) != PR_SUCCESS) return NULL;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return NULL;
   if (prshm__backend_impl.open(key, size, flags, mode, &seg) != PR_SUCCESS) return NULL;
   return shm_register(&seg);
 }
@@ -116,7 +116,7 @@ PRSHM__HOT PRStatus PR_CloseSharedMemory(PRSharedMemory *shm) { return prshm__re
 PRSHM__HOT PRStatus PR_DeleteSharedMemory(const char *name) {
   char key[PRSHM__KEY_SIZE];
 
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.remove(key);
 }
 
@@ -141,7 +141,7 @@ PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
   char key[PRSHM__KEY_SIZE];
 
   if (buf == NULL || size == 0) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return prshm__backend_impl.native(key, buf, size);
 }
 

@@ -1,11 +1,12 @@
 /*
  * fixture_unix.c - what several Unix test files need of the system: a
  * child that becomes another user, a private mount of a file system, and
- * reading and setting a kernel tunable (/proc/sys).
- * Declared in runner.h.
+ * reading and setting a kernel tunable (/proc/sys), and pipes between a
+ * test and its children. Declared in runner.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -46,4 +47,32 @@ int t_write_number(const char *path, long value) {
   if (f == NULL) return -1;
   ok = fprintf(f, "%ld\n", value) > 0;
   return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+void t_pipe(int fds[2], int child_end) {
+  if (pipe2(fds, O_CLOEXEC) != 0 || fcntl(fds[child_end], F_SETFD, 0) != 0)
+    t_fail(__FILE__, __LINE__, "pipe failed");
+}
+
+const char *t_fd_arg(int fd, char *buf) {
+  snprintf(buf, 16, "%d", fd);
+  return buf;
+}
+
+void t_send(int fd, char c) {
+  ssize_t n;
+  do {
+    n = write(fd, &c, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) t_fail(__FILE__, __LINE__, "write to a pipe failed");
+}
+
+int t_recv(int fd) {
+  unsigned char c;
+  ssize_t n;
+  do {
+    n = read(fd, &c, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) t_fail(__FILE__, __LINE__, "read from a pipe failed");
+  return n == 0 ? -1 : c;
 }

@@ -3,7 +3,9 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,3 +63,54 @@ long t_open_descriptors(void) {
 }
 
 long t_pid(void) { return (long)getpid(); }
+
+/* A thread's function and argument, carried through pthread's signature. */
+typedef struct proc_thread {
+  t_thread_fn fn; /* what the thread runs */
+  void *arg;      /* its argument */
+  int result;     /* its result, read after the join */
+} proc_thread;
+
+static void *proc_thread_main(void *p) {
+  proc_thread *t = p;
+  t->result = t->fn(t->arg);
+  return t;
+}
+
+t_thread t_thread_start(t_thread_fn fn, void *arg) {
+  proc_thread *t = malloc(sizeof *t);
+  pthread_t th;
+  t_thread out;
+
+  if (t == NULL) t_fail(__FILE__, __LINE__, "out of memory");
+  t->fn = fn;
+  t->arg = arg;
+  if (pthread_create(&th, NULL, proc_thread_main, t) != 0)
+    t_fail(__FILE__, __LINE__, "pthread_create failed");
+  out.id = (intptr_t)th;
+  return out;
+}
+
+int t_thread_join(t_thread t) {
+  void *p;
+  int result;
+
+  if (pthread_join((pthread_t)t.id, &p) != 0) t_fail(__FILE__, __LINE__, "pthread_join failed");
+  result = ((proc_thread *)p)->result;
+  free(p);
+  return result;
+}
+
+int64_t t_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void t_sleep_ms(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}

@@ -231,3 +231,60 @@ long t_win_named_handles(const char *infix) {
 }
 
 long t_pid(void) { return (long)GetCurrentProcessId(); }
+
+/* A thread's function and argument, carried through Windows' signature. */
+typedef struct proc_thread {
+  t_thread_fn fn; /* what the thread runs */
+  void *arg;      /* its argument */
+  int result;     /* its result, read after the join */
+} proc_thread;
+
+static DWORD WINAPI proc_thread_main(LPVOID p) {
+  proc_thread *t = p;
+  t->result = t->fn(t->arg);
+  return 0;
+}
+
+/* The thread's record, kept beside its handle until the join. */
+static proc_thread *proc_threads[256];
+static HANDLE proc_thread_handles[256];
+
+t_thread t_thread_start(t_thread_fn fn, void *arg) {
+  proc_thread *t = malloc(sizeof *t);
+  t_thread out;
+  HANDLE h;
+  int i;
+
+  if (t == NULL) t_fail(__FILE__, __LINE__, "out of memory");
+  t->fn = fn;
+  t->arg = arg;
+  h = CreateThread(NULL, 0, proc_thread_main, t, 0, NULL);
+  if (h == NULL) t_fail(__FILE__, __LINE__, "CreateThread failed");
+  for (i = 0; i < 256 && proc_threads[i] != NULL; i++) {
+  }
+  if (i == 256) t_fail(__FILE__, __LINE__, "too many threads");
+  proc_threads[i] = t;
+  proc_thread_handles[i] = h;
+  out.id = (intptr_t)h;
+  return out;
+}
+
+int t_thread_join(t_thread t) {
+  int i, result;
+
+  for (i = 0; i < 256 && proc_thread_handles[i] != (HANDLE)t.id; i++) {
+  }
+  if (i == 256) t_fail(__FILE__, __LINE__, "no such thread");
+  if (WaitForSingleObject((HANDLE)t.id, INFINITE) != WAIT_OBJECT_0)
+    t_fail(__FILE__, __LINE__, "waiting for a thread failed");
+  (void)CloseHandle((HANDLE)t.id);
+  result = proc_threads[i]->result;
+  free(proc_threads[i]);
+  proc_threads[i] = NULL;
+  proc_thread_handles[i] = NULL;
+  return result;
+}
+
+int64_t t_now_ms(void) { return (int64_t)GetTickCount64(); }
+
+void t_sleep_ms(long ms) { Sleep((DWORD)ms); }

@@ -62,13 +62,19 @@ const char *t_name(const char *tag) {
   if (t_nnames == T_NAMES) t_fail(__FILE__, __LINE__, "too many names in one test");
   slot = t_names[t_nnames++];
   snprintf(slot, sizeof t_names[0], "/prshm-test-%ld-%s", t_pid(), tag);
-  (void)PR_DeleteSharedMemory(slot);
+  t_remove_all(slot);
   return slot;
+}
+
+void t_remove_all(const char *name) {
+  (void)PR_DeleteSharedMemory(name);
+  (void)PR_DeleteSemaphore(name);
+  (void)prshm_lock_delete(name);
 }
 
 void t_cleanup(void) {
   int i;
-  for (i = 0; i < t_nnames; i++) (void)PR_DeleteSharedMemory(t_names[i]);
+  for (i = 0; i < t_nnames; i++) t_remove_all(t_names[i]);
   t_nnames = 0;
 }
 

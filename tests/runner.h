@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "prerror.h"
+#include "pripcsem.h"
 #include "prshm.h"
 #include "prshm_ext.h"
 
@@ -110,11 +111,14 @@ _Noreturn void t_skip(const char *reason);
   } while (0)
 
 /* A name unique to this process and `tag` ("/prshm-test-<pid>-<tag>"), in a
- * static rotating buffer (8 live at once). The segment is removed now, and
- * again when the test ends, whatever happens. */
+ * static table (64 per test). The segment, semaphore and lock of that name
+ * are removed now, and again when the test ends, whatever happens. */
 const char *t_name(const char *tag);
 
-/* Removes every segment t_name() gave out in this process. */
+/* Removes the segment, the semaphore and the lock called `name`. */
+void t_remove_all(const char *name);
+
+/* Removes every object t_name() gave out in this process. */
 void t_cleanup(void);
 
 /* Processes (proc_unix.c / proc_win.c). */
@@ -134,6 +138,22 @@ long t_open_descriptors(void);
 /* The pid of this process, as a number for names. */
 long t_pid(void);
 
+/* Threads and time (proc_unix.c / proc_win.c), for the tests that run on
+ * every system. A check that fails in a thread ends the whole test. */
+typedef struct t_thread {
+  intptr_t id; /* Unix: a pthread_t's bits; Windows: the thread handle */
+} t_thread;
+typedef int (*t_thread_fn)(void *arg);
+/* Starts fn(arg) in a new thread. */
+t_thread t_thread_start(t_thread_fn fn, void *arg);
+/* Waits for the thread; its function's result. */
+int t_thread_join(t_thread t);
+/* The monotonic clock, in milliseconds. */
+int64_t t_now_ms(void);
+/* Sleeps `ms` milliseconds: only to let time pass (a timeout, a thread
+ * that should be asleep), never to order events. */
+void t_sleep_ms(long ms);
+
 /* Unix fixtures (fixture_unix.c). */
 #ifndef _WIN32
 /* The user and group "nobody". */
@@ -150,6 +170,16 @@ int t_private_mount(const char *fstype, const char *dir, unsigned long flags, co
  * writing one there (0, or -1). */
 long t_read_number(const char *path);
 int t_write_number(const char *path, long value);
+/* Makes a pipe whose end `child_end` (0 read, 1 write) is inherited by the
+ * children spawned next, and whose other end is close-on-exec, so that only
+ * this process holds it and its exit or close is seen as end of file. */
+void t_pipe(int fds[2], int child_end);
+/* Writes the number `fd` into `buf` (16 bytes), for a child's argument. */
+const char *t_fd_arg(int fd, char *buf);
+/* Sends one byte. */
+void t_send(int fd, char c);
+/* Receives one byte; -1 at end of file (the other side closed or died). */
+int t_recv(int fd);
 #endif
 
 #endif /* PRSHM_TEST_RUNNER_H */

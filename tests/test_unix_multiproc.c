@@ -24,41 +24,12 @@
 /* A racer's stamp: this tag in the top bits, its id and round below. */
 #define MP_STAMP_TAG 0x5a000000u
 
-/* ---- Pipes between a test and its children ---- */
+/* ---- Pipes between a test and its children (fixture_unix.c) ---- */
 
-/* Makes a pipe whose end `child_end` (0 read, 1 write) is inherited by the
- * children spawned next, and whose other end is close-on-exec, so that only
- * this process holds it and its exit or close is seen as end of file. */
-static void mp_pipe(int fds[2], int child_end) {
-  CHECK_EQ(pipe2(fds, O_CLOEXEC), 0);
-  CHECK_EQ(fcntl(fds[child_end], F_SETFD, 0), 0);
-}
-
-/* Writes the number `fd` into `buf` (16 bytes) for a child's argument. */
-static const char *mp_fd_arg(int fd, char *buf) {
-  snprintf(buf, 16, "%d", fd);
-  return buf;
-}
-
-/* Sends one byte. */
-static void mp_send(int fd, char c) {
-  ssize_t n;
-  do {
-    n = write(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  CHECK_EQ(n, 1);
-}
-
-/* Receives one byte; -1 at end of file (the other side closed or died). */
-static int mp_recv(int fd) {
-  unsigned char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  CHECK_INT(n, >=, 0);
-  return n == 0 ? -1 : c;
-}
+#define mp_pipe t_pipe
+#define mp_fd_arg t_fd_arg
+#define mp_send t_send
+#define mp_recv t_recv
 
 /* Receives one byte and checks that it is `want`. */
 static void mp_expect(int fd, char want) { CHECK_EQ(mp_recv(fd), (unsigned char)want); }

@@ -1013,3 +1013,139 @@ TEST(prune_keeps_what_it_cannot_check) {
   CHECK_EQ(TL_NOBODY(&r, "info", name), 0);
   CHECK_HAS(r.out, "state:      unknown");
 }
+
+/* ---- Semaphores and locks ---- */
+
+/* The portable backend's semaphores are POSIX named semaphores, which a
+ * PRSHM_DIR namespace does not hold, and its locks cannot be told
+ * abandoned without taking them: both documented limits. */
+static int tl_portable(void) { return strcmp(prshm_backend_name(), "posix") == 0; }
+
+/* A semaphore and a lock of one name, beside a segment of another. ls
+ * shows what each is, the semaphore's value and the lock's state. */
+TEST(ls_shows_semaphores_and_locks) {
+  const char *sem, *lock, *seg;
+  PRSem *s;
+  prshm_lock *lk;
+  tl_result r;
+
+  tl_private();
+  sem = t_name("sem");
+  lock = t_name("lock");
+  seg = t_name("seg");
+  s = PR_OpenSemaphore(sem, PR_SEM_CREATE | PR_SEM_EXCL, 0640, 4);
+  lk = prshm_lock_open(lock, PRSHM_LOCK_CREATE | PRSHM_LOCK_EXCL, 0600);
+  CHECK_NOT_NULL(s);
+  CHECK_NOT_NULL(lk);
+  tl_make(seg, 4096, 0600, 0);
+  CHECK_EQ(TL(&r, "ls"), 0);
+  CHECK_HAS(r.out, "TYPE");
+  if (!tl_portable()) CHECK_HAS(r.out, "semaphore 4");
+  CHECK_HAS(r.out, "lock free");
+  CHECK_HAS(r.out, "segment");
+  CHECK_OK(prshm_lock_acquire(lk, NULL));
+  CHECK_EQ(TL(&r, "ls", "--json"), 0);
+  tl_check_json(r.out);
+  if (!tl_portable()) CHECK_HAS(r.out, "\"object\": \"semaphore\", \"value\": 4");
+  CHECK_HAS(r.out, "\"object\": \"lock\", \"lock\": \"held\", \"holder_tid\": ");
+  CHECK_HAS(r.out, "\"object\": \"segment\"");
+  CHECK_EQ(TL(&r, "info", "--lock", lock), 0);
+  CHECK_HAS(r.out, "kind:       lock");
+  CHECK_HAS(r.out, tl_portable() ? "object:     lock held" : "object:     lock held (thread ");
+  CHECK_HAS(r.out, "state:      held");
+  if (tl_portable()) {
+    CHECK_EQ(TL(&r, "info", "--semaphore", sem), 1);
+    CHECK_HAS(r.err, "not implemented");
+  } else {
+    CHECK_EQ(TL(&r, "info", "--semaphore", sem), 0);
+    CHECK_HAS(r.out, "object:     semaphore 4");
+  }
+  /* Each kind by its own option: the semaphore's name holds no segment. */
+  CHECK_EQ(TL(&r, "info", sem), 3);
+  CHECK_OK(prshm_lock_release(lk));
+  CHECK_OK(prshm_lock_close(lk));
+  CHECK_OK(PR_CloseSemaphore(s));
+}
+
+/* Holds the lock, then exits without releasing it. */
+CHILD(lock_and_exit) {
+  prshm_lock *lk = prshm_lock_open(argv[0], 0, 0);
+
+  (void)argc;
+  return lk != NULL && prshm_lock_acquire(lk, NULL) == PR_SUCCESS ? 0 : 2;
+}
+
+TEST(info_tells_an_abandoned_lock) {
+  const char *lock;
+  const char *args[2];
+  tl_result r;
+
+  tl_private();
+  lock = t_name("dead");
+  CHECK_OK(prshm_lock_close(prshm_lock_open(lock, PRSHM_LOCK_CREATE, 0600)));
+  args[0] = lock;
+  args[1] = NULL;
+  CHECK_EQ(t_wait(t_spawn("lock_and_exit", args)), 0);
+  CHECK_EQ(TL(&r, "info", "--lock", lock, "--json"), 0);
+  CHECK_HAS(r.out, tl_portable() ? "\"lock\": \"held\"" : "\"lock\": \"abandoned\"");
+  CHECK_EQ(TL(&r, "ls"), 0);
+  CHECK_HAS(r.out, tl_portable() ? "lock held" : "lock abandoned");
+}
+
+TEST(rm_semaphores_and_locks) {
+  const char *name;
+  tl_result r;
+
+  tl_private();
+  name = t_name("rmsem");
+  CHECK_OK(PR_CloseSemaphore(PR_OpenSemaphore(name, PR_SEM_CREATE, 0600, 1)));
+  CHECK_OK(prshm_lock_close(prshm_lock_open(name, PRSHM_LOCK_CREATE, 0600)));
+  tl_make(name, 4096, 0600, 0);
+  /* Without an option, rm removes the segment and nothing else. */
+  CHECK_EQ(TL(&r, "rm", name), 0);
+  CHECK_OK(PR_CloseSemaphore(PR_OpenSemaphore(name, 0, 0, 0)));
+  CHECK_EQ(TL(&r, "rm", "--semaphore", "--lock", name), 2);
+  CHECK_HAS(r.err, "give at most one of --native, --semaphore and --lock");
+  CHECK_EQ(TL(&r, "info", "--native", "--semaphore", name), 2);
+  CHECK_EQ(TL(&r, "rm", "--semaphore", name), 0);
+  CHECK(PR_OpenSemaphore(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(TL(&r, "rm", "--semaphore", name), 3);
+  CHECK_EQ(TL(&r, "rm", "--lock", name), 0);
+  CHECK(prshm_lock_open(name, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(TL(&r, "rm", "--lock", name), 3);
+}
+
+/* prune removes semaphores and locks nothing holds, as it removes such
+ * segments, and keeps the ones a process has open. */
+TEST(prune_semaphores_and_locks) {
+  const char *loose_sem, *loose_lock, *held_sem, *held_lock;
+  PRSem *s;
+  prshm_lock *lk;
+  tl_result r;
+
+  tl_private();
+  loose_sem = t_name("loosesem");
+  loose_lock = t_name("looselock");
+  held_sem = t_name("heldsem");
+  held_lock = t_name("heldlock");
+  CHECK_OK(PR_CloseSemaphore(PR_OpenSemaphore(loose_sem, PR_SEM_CREATE, 0600, 2)));
+  CHECK_OK(prshm_lock_close(prshm_lock_open(loose_lock, PRSHM_LOCK_CREATE, 0600)));
+  s = PR_OpenSemaphore(held_sem, PR_SEM_CREATE, 0600, 0);
+  lk = prshm_lock_open(held_lock, PRSHM_LOCK_CREATE, 0600);
+  CHECK_NOT_NULL(s);
+  CHECK_NOT_NULL(lk);
+  CHECK_EQ(TL(&r, "prune", "--min-age", "0"), 0);
+  CHECK((PR_OpenSemaphore(loose_sem, 0, 0, 0) == NULL) == !tl_portable());
+  CHECK(prshm_lock_open(loose_lock, 0, 0) == NULL);
+  CHECK_OK(PR_PostSemaphore(s));
+  CHECK_OK(PR_CloseSemaphore(s));
+  s = PR_OpenSemaphore(held_sem, 0, 0, 0);
+  CHECK_NOT_NULL(s);
+  CHECK_OK(PR_CloseSemaphore(s));
+  CHECK_OK(prshm_lock_close(lk));
+  lk = prshm_lock_open(held_lock, 0, 0);
+  CHECK_NOT_NULL(lk);
+  CHECK_OK(prshm_lock_close(lk));
+}

@@ -23,7 +23,7 @@
  * name followed by `suffix` (PRSHM__WIN_NOTIFY, _DONE or _LOCK). */
 static void del_object_name(const char *name, char suffix, WCHAR *out) {
   char key[PRSHM__KEY_SIZE];
-  CHECK_OK(prshm__backend_impl.key(name, key));
+  CHECK_OK(prshm__backend_impl.key(name, PRSHM__KIND_SEG, key));
   prshm__win_suffixed(key, suffix, out);
 }
 
@@ -231,7 +231,7 @@ static void del_let_go_on_touch(int unwatched) {
   del_create_kept(name, unwatched);
   /* Nothing but the section is left of the failed watch. */
   CHECK_EQ(t_win_named_handles(name + 1), 1);
-  CHECK_OK(prshm__backend_impl.key(name, key));
+  CHECK_OK(prshm__backend_impl.key(name, PRSHM__KIND_SEG, key));
   /* Live: asking to let it go changes nothing. */
   CHECK(!prshm__win_keep_release_deleted(key, PR_TRUE));
   CHECK_EQ(prshm__win_keep_count(), kept + 1);

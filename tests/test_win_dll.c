@@ -271,7 +271,7 @@ static HANDLE dll_notify(const char *name) {
   WCHAR wide[PRSHM__KEY_SIZE + 1];
   HANDLE h;
 
-  CHECK_OK(prshm__backend_impl.key(name, key));
+  CHECK_OK(prshm__backend_impl.key(name, PRSHM__KIND_SEG, key));
   prshm__win_suffixed(key, PRSHM__WIN_NOTIFY, wide);
   h = OpenEventW(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, wide);
   CHECK(h != NULL);

@@ -201,7 +201,7 @@ static void sec_read_back(const char *name, char suffix, sec_read *r) {
   WCHAR wide[PRSHM__KEY_SIZE + 1];
   HANDLE h;
 
-  CHECK_OK(prshm__backend_impl.key(name, key));
+  CHECK_OK(prshm__backend_impl.key(name, PRSHM__KIND_SEG, key));
   if (suffix == 0) {
     CHECK_OK(prshm__win_widen(key, wide));
     h = OpenFileMappingW(READ_CONTROL, FALSE, wide);

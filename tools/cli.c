@@ -109,10 +109,10 @@ static const struct {
   unsigned bit;     /* OPT_* */
   int value;        /* takes a value */
 } cli_options[] = {
-    {"json", OPT_JSON, 0},       {"bytes", OPT_BYTES, 0},   {"mode", OPT_MODE, 1},
-    {"sparse", OPT_SPARSE, 0},   {"offset", OPT_OFFSET, 1}, {"length", OPT_LENGTH, 1},
-    {"dry-run", OPT_DRY_RUN, 0}, {"help", OPT_HELP, 0},     {"native", OPT_NATIVE, 0},
-    {"min-age", OPT_MIN_AGE, 1},
+    {"json", OPT_JSON, 0},       {"bytes", OPT_BYTES, 0},         {"mode", OPT_MODE, 1},
+    {"sparse", OPT_SPARSE, 0},   {"offset", OPT_OFFSET, 1},       {"length", OPT_LENGTH, 1},
+    {"dry-run", OPT_DRY_RUN, 0}, {"help", OPT_HELP, 0},           {"native", OPT_NATIVE, 0},
+    {"min-age", OPT_MIN_AGE, 1}, {"semaphore", OPT_SEMAPHORE, 0}, {"lock", OPT_LOCK, 0},
 };
 
 /* Stores the value of option `bit`. Returns 0, or an exit code. */
@@ -169,6 +169,10 @@ static int cli_parse(const tool_command *c, int argc, char **argv, tool_args *a)
     }
   }
   if ((a->given & OPT_HELP) != 0) return 0;
+  if (((a->given & OPT_NATIVE) != 0) + ((a->given & OPT_SEMAPHORE) != 0) +
+          ((a->given & OPT_LOCK) != 0) >
+      1)
+    return tool_usage("give at most one of --native, --semaphore and --lock");
   if (a->npos < c->min_args || (c->max_args >= 0 && a->npos > c->max_args))
     return tool_usage("usage: prshm %s", c->synopsis);
   return 0;
@@ -176,10 +180,11 @@ static int cli_parse(const tool_command *c, int argc, char **argv, tool_args *a)
 
 static const tool_command cli_commands[] = {
     {"ls", tool_ls, 0, 0, OPT_JSON | OPT_BYTES, "ls [--json] [--bytes]"},
-    {"info", tool_info, 1, -1, OPT_JSON | OPT_NATIVE, "info NAME... [--native] [--json]"},
+    {"info", tool_info, 1, -1, OPT_JSON | OPT_NATIVE | OPT_SEMAPHORE | OPT_LOCK,
+     "info NAME... [--native | --semaphore | --lock] [--json]"},
     {"create", tool_create, 2, 2, OPT_MODE | OPT_SPARSE,
      "create NAME SIZE [--mode MODE] [--sparse]"},
-    {"rm", tool_rm, 1, -1, 0, "rm NAME..."},
+    {"rm", tool_rm, 1, -1, OPT_SEMAPHORE | OPT_LOCK, "rm NAME... [--semaphore | --lock]"},
     {"cat", tool_cat, 1, 1, OPT_OFFSET | OPT_LENGTH | OPT_NATIVE,
      "cat NAME [--native] [--offset N] [--length N]"},
     {"dump", tool_dump, 1, 1, OPT_OFFSET | OPT_LENGTH | OPT_NATIVE,

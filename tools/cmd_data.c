@@ -34,10 +34,14 @@ int tool_create(const tool_args *a) {
 }
 
 int tool_rm(const tool_args *a) {
+  const int object = tool_object_option(a);
   int i, rc = 0;
 
   for (i = 0; i < a->npos; i++) {
-    if (PR_DeleteSharedMemory(a->pos[i]) != PR_SUCCESS) {
+    PRStatus st = object == PRSHM_OBJECT_SEMAPHORE ? PR_DeleteSemaphore(a->pos[i])
+                  : object == PRSHM_OBJECT_LOCK    ? prshm_lock_delete(a->pos[i])
+                                                   : PR_DeleteSharedMemory(a->pos[i]);
+    if (st != PR_SUCCESS) {
       int code = tool_fail(a->pos[i], 0);
       if (rc == 0) rc = code;
     }

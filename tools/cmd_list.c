@@ -47,6 +47,30 @@ const char *tool_label(const prshm_seginfo *info) {
   return info->kind == PRSHM_KIND_NAMED ? info->name : info->native_name;
 }
 
+void tool_object(const prshm_seginfo *info, char *buf, size_t size) {
+  static const char *const locks[] = {"lock", "lock free", "lock held", "lock abandoned"};
+
+  if (info->kind != PRSHM_KIND_NAMED && info->kind != PRSHM_KIND_HASHED) {
+    snprintf(buf, size, "-");
+  } else if (info->object == PRSHM_OBJECT_SEMAPHORE) {
+    if (info->value >= 0)
+      snprintf(buf, size, "semaphore %lld", (long long)info->value);
+    else
+      snprintf(buf, size, "semaphore");
+  } else if (info->object == PRSHM_OBJECT_LOCK) {
+    snprintf(buf, size, "%s",
+             locks[info->lock_state >= 0 && info->lock_state <= 3 ? info->lock_state : 0]);
+  } else {
+    snprintf(buf, size, "segment");
+  }
+}
+
+int tool_object_option(const tool_args *a) {
+  if ((a->given & OPT_SEMAPHORE) != 0) return PRSHM_OBJECT_SEMAPHORE;
+  if ((a->given & OPT_LOCK) != 0) return PRSHM_OBJECT_LOCK;
+  return PRSHM_OBJECT_SEGMENT;
+}
+
 long tool_age(const prshm_seginfo *info) {
   PRInt64 last = info->ctime > info->mtime ? info->ctime : info->mtime;
   long age = (long)((PRInt64)time(NULL) - last);
@@ -109,6 +133,7 @@ static const char *list_kind_label(int kind) {
 /* One line of `ls`, formatted. */
 typedef struct list_row {
   char state[12];   /* held, not held, unknown, - */
+  char type[32];    /* segment, semaphore 3, lock free... (tool_object) */
   char size[24];    /* human or exact */
   char mode[8];     /* 0640 */
   char owner[64];   /* user name or uid */
@@ -122,6 +147,7 @@ static int list_row_fill(const prshm_seginfo *info, int bytes, list_row *r) {
   char shown[4 * PRSHM_NATIVE_NAME_MAX];
 
   snprintf(r->state, sizeof r->state, "%s", tool_state(info));
+  tool_object(info, r->type, sizeof r->type);
   if (bytes)
     snprintf(r->size, sizeof r->size, "%llu", (unsigned long long)info->size);
   else
@@ -141,22 +167,46 @@ static int list_row_fill(const prshm_seginfo *info, int bytes, list_row *r) {
 
 /* Prints the rows as a table under a heading. */
 static void list_print_table(const list_row *rows, size_t n) {
-  int w[6] = {5, 4, 4, 5, 7, 4};
+  int w[7] = {5, 4, 4, 4, 5, 7, 4};
   size_t i;
 
   for (i = 0; i < n; i++) {
-    const char *cells[6] = {rows[i].state, rows[i].size,    rows[i].mode,
+    const char *cells[7] = {rows[i].state, rows[i].type,    rows[i].size, rows[i].mode,
                             rows[i].owner, rows[i].changed, rows[i].name};
     int k;
-    for (k = 0; k < 6; k++)
+    for (k = 0; k < 7; k++)
       if ((int)strlen(cells[k]) > w[k]) w[k] = (int)strlen(cells[k]);
   }
-  printf("%-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "STATE", w[1], "SIZE", w[2], "MODE", w[3],
-         "OWNER", w[4], "CHANGED", w[5], "NAME", "NATIVE NAME");
+  printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "STATE", w[1], "TYPE", w[2], "SIZE",
+         w[3], "MODE", w[4], "OWNER", w[5], "CHANGED", w[6], "NAME", "NATIVE NAME");
   for (i = 0; i < n; i++)
-    printf("%-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], rows[i].state, w[1], rows[i].size, w[2],
-           rows[i].mode, w[3], rows[i].owner, w[4], rows[i].changed, w[5], rows[i].name,
-           rows[i].native);
+    printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], rows[i].state, w[1], rows[i].type,
+           w[2], rows[i].size, w[3], rows[i].mode, w[4], rows[i].owner, w[5], rows[i].changed, w[6],
+           rows[i].name, rows[i].native);
+}
+
+/* Writes what a prshm entry is, as JSON: "segment", "semaphore" with its
+ * value, or "lock" with its state and holder; null for other entries. */
+static void list_json_object(const prshm_seginfo *info) {
+  static const char *const locks[] = {"unknown", "free", "held", "abandoned"};
+
+  if (info->kind != PRSHM_KIND_NAMED && info->kind != PRSHM_KIND_HASHED) {
+    fputs("null", stdout);
+  } else if (info->object == PRSHM_OBJECT_SEMAPHORE) {
+    if (info->value >= 0)
+      printf("\"semaphore\", \"value\": %lld", (long long)info->value);
+    else
+      fputs("\"semaphore\", \"value\": null", stdout);
+  } else if (info->object == PRSHM_OBJECT_LOCK) {
+    printf("\"lock\", \"lock\": \"%s\", \"holder_tid\": ",
+           locks[info->lock_state >= 0 && info->lock_state <= 3 ? info->lock_state : 0]);
+    if (info->lock_holder != 0)
+      printf("%d", (int)info->lock_holder);
+    else
+      fputs("null", stdout);
+  } else {
+    fputs("\"segment\"", stdout);
+  }
 }
 
 /* Writes an entry as one JSON object. */
@@ -173,8 +223,10 @@ static void list_json_entry(const prshm_seginfo *info) {
     tool_json_string(info->name);
   else
     fputs("null", stdout);
-  printf(", \"kind\": \"%s\", \"native_name\": ",
+  printf(", \"kind\": \"%s\", \"object\": ",
          kinds[info->kind >= 1 && info->kind <= 5 ? info->kind : 0]);
+  list_json_object(info);
+  fputs(", \"native_name\": ", stdout);
   tool_json_string(info->native_name);
   printf(", \"size\": %llu, \"mode\": \"%04o\", \"uid\": %u, \"owner\": ",
          (unsigned long long)info->size, (unsigned)info->mode, (unsigned)info->uid);
@@ -278,7 +330,18 @@ static void list_info_print(const prshm_seginfo *info) {
   else
     snprintf(shown, sizeof shown, "(none)");
   printf("name:       %s\n", shown);
-  printf("kind:       %s\n", kinds[info->kind >= 1 && info->kind <= 5 ? info->kind : 0]);
+  if (info->object == PRSHM_OBJECT_SEMAPHORE || info->object == PRSHM_OBJECT_LOCK)
+    printf("kind:       %s%s\n", info->object == PRSHM_OBJECT_LOCK ? "lock" : "semaphore",
+           info->kind == PRSHM_KIND_HASHED ? " (name stored hashed)" : "");
+  else
+    printf("kind:       %s\n", kinds[info->kind >= 1 && info->kind <= 5 ? info->kind : 0]);
+  if (info->kind == PRSHM_KIND_NAMED || info->kind == PRSHM_KIND_HASHED) {
+    tool_object(info, text, sizeof text);
+    if (info->object == PRSHM_OBJECT_LOCK && info->lock_holder != 0)
+      printf("object:     %s (thread %d)\n", text, (int)info->lock_holder);
+    else
+      printf("object:     %s\n", text);
+  }
   tool_printable(info->native_name, shown, sizeof shown, 0);
   printf("native:     %s\n", shown);
   tool_human_size(info->size, text, sizeof text);
@@ -302,7 +365,8 @@ int tool_info(const tool_args *a) {
   prshm_seginfo info;
 
   for (i = 0; i < a->npos; i++) {
-    PRStatus st = native ? prshm_stat_native(a->pos[i], &info) : prshm_stat(a->pos[i], &info);
+    PRStatus st = native ? prshm_stat_native(a->pos[i], &info)
+                         : prshm_stat_object(a->pos[i], tool_object_option(a), &info);
     if (st != PR_SUCCESS) {
       int code = tool_fail(a->pos[i], native);
       if (rc == 0) rc = code;

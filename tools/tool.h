@@ -34,16 +34,18 @@ enum {
 
 /* Options, as bits (which commands take which). */
 enum {
-  OPT_JSON = 1 << 0,    /* --json */
-  OPT_BYTES = 1 << 1,   /* --bytes */
-  OPT_MODE = 1 << 2,    /* --mode MODE */
-  OPT_SPARSE = 1 << 3,  /* --sparse */
-  OPT_OFFSET = 1 << 4,  /* --offset N */
-  OPT_LENGTH = 1 << 5,  /* --length N */
-  OPT_DRY_RUN = 1 << 6, /* --dry-run */
-  OPT_HELP = 1 << 7,    /* --help, -h */
-  OPT_NATIVE = 1 << 8,  /* --native: names are native names */
-  OPT_MIN_AGE = 1 << 9  /* --min-age DURATION */
+  OPT_JSON = 1 << 0,       /* --json */
+  OPT_BYTES = 1 << 1,      /* --bytes */
+  OPT_MODE = 1 << 2,       /* --mode MODE */
+  OPT_SPARSE = 1 << 3,     /* --sparse */
+  OPT_OFFSET = 1 << 4,     /* --offset N */
+  OPT_LENGTH = 1 << 5,     /* --length N */
+  OPT_DRY_RUN = 1 << 6,    /* --dry-run */
+  OPT_HELP = 1 << 7,       /* --help, -h */
+  OPT_NATIVE = 1 << 8,     /* --native: names are native names */
+  OPT_MIN_AGE = 1 << 9,    /* --min-age DURATION */
+  OPT_SEMAPHORE = 1 << 10, /* --semaphore: names are semaphores' */
+  OPT_LOCK = 1 << 11       /* --lock: names are locks' */
 };
 
 /* The default of prune's --min-age, in seconds, and as the help says it. */
@@ -132,6 +134,13 @@ void tool_explain(const prshm_seginfo *info, char *buf, size_t size);
 
 /* Seconds since the entry was last created, changed or written. */
 long tool_age(const prshm_seginfo *info);
+
+/* What the entry is, in a word or three: "segment", "semaphore 3",
+ * "lock free", "lock held", "lock abandoned". */
+void tool_object(const prshm_seginfo *info, char *buf, size_t size);
+
+/* The object kind (PRSHM_OBJECT_*) that --semaphore or --lock ask for. */
+int tool_object_option(const tool_args *a);
 
 /* ---- the commands ---- */
 

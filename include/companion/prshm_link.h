@@ -4,10 +4,10 @@
  *
  * The companion is for programs that use NSPR: its functions take NSPR's
  * types from NSPR's headers, and report failures through NSPR's own error
- * state (libnspr4's PR_GetError()). libnspr4 defines the same five shared
- * memory functions, and on Unix every loaded library shares one symbol
- * namespace, so the order of -l flags would pick one. Instead, each of the
- * five, and each extension of prshm_ext.h, gets the link name
+ * state (libnspr4's PR_GetError()). libnspr4 defines the same shared memory
+ * and semaphore functions, and on Unix every loaded library shares one
+ * symbol namespace, so the order of -l flags would pick one. Instead, each
+ * of those (PRSHM_REPLACED_FUNCTIONS), and each extension of prshm_ext.h, gets the link name
  * prshm_nspr_<name>: the C code still calls PR_OpenSharedMemory(), the
  * object file asks for prshm_nspr_PR_OpenSharedMemory, and only
  * libprshm-nspr has it. NSPR's error functions keep their names: they are

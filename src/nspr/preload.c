@@ -1,11 +1,12 @@
 /*
  * preload.c (companion, shared library only) - NSPR's plain names, so that
  * `LD_PRELOAD=libprshm-nspr.so.0 program` gives an unmodified NSPR program
- * prshm's shared memory.
+ * prshm's shared memory and semaphores.
  *
- * A program compiled against NSPR's own headers asks for PR_OpenSharedMemory
- * and its four companions by their plain names; a preloaded library is
- * searched before libnspr4, so these definitions answer. Each calls the
+ * A program compiled against NSPR's own headers asks for PR_OpenSharedMemory,
+ * PR_OpenSemaphore and the others prshm_names.h lists by their plain names;
+ * a preloaded library is searched before libnspr4, so these definitions
+ * answer. Each calls the
  * companion's own function (prshm_nspr_PR_..., the name prshm_link.h gives
  * the C name). Programs compiled with prshm-nspr's headers never reach these:
  * they ask for the prshm_nspr_ names. The static library leaves this file

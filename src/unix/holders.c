@@ -179,7 +179,11 @@ void prshm__list_probe(const char *dir, prshm__list_entry *e) {
   /* Where handles take no lock (Linux) the lock test does not apply: it
    * is not made, and not reported as missing (prshm__list_use() asks for
    * the lease test's proof there instead). */
-  if (prshm__unix_handles_lock) {
+  if (prshm__unix_handles_lock && e->object != PRSHM_OBJECT_SEGMENT) {
+    /* The handles of semaphores and locks take no such lock, and a
+     * portable lock's own flock() must never be taken by a look. */
+    e->evidence |= PRSHM_UNCHECKED_LOCK;
+  } else if (prshm__unix_handles_lock) {
     held = prshm__list_try_exclusive(fd);
     if (held == 0) e->evidence |= PRSHM_HELD_HANDLE;
     if (held < 0) e->evidence |= PRSHM_UNCHECKED_LOCK;

@@ -4,15 +4,15 @@
  * Segments are files in /dev/shm (where glibc's shm_open() keeps them too,
  * so any program can shm_open() one by its native name) or in PRSHM_DIR.
  *
- * In use (an open handle marks the segment in use): an open handle is an open file description of the
- * segment, which the kernel drops when the process dies and which a tool
- * detects with a write lease (F_SETLEASE succeeds only when no other open
- * file of the segment exists, a mapping included) or in /proc (list.c).
- * That needs no system call here, so unlike the portable backend this one
- * takes no flock(): open costs exactly the calls of a raw shm_open() cycle.
+ * In use (an open handle marks the segment in use): an open handle is an open file description of
+ * the segment, which the kernel drops when the process dies and which a tool detects with a write
+ * lease (F_SETLEASE succeeds only when no other open file of the segment exists, a mapping
+ * included) or in /proc (list.c). That needs no system call here, so unlike the portable backend
+ * this one takes no flock(): open costs exactly the calls of a raw shm_open() cycle.
  *
  * Creation is atomic: the file is made unnamed (O_TMPFILE), given its exact
- * mode and its reserved memory, and only then linked under its name;
+ * mode, its reserved memory and (semaphores and locks, through the opener's
+ * init step) its content, and only then linked under its name;
  * linkat() fails if the name exists, so two creators never both win. A
  * process that dies before the link leaves nothing at all. The link is by
  * the descriptor (AT_EMPTY_PATH), or, before Linux 6.10 for a process
@@ -28,7 +28,12 @@
  * until `prshm prune` removes the temporary one (openers refuse a file
  * under two names: see prshm__unix_adopt).
  *
- * Sections: open (existing, or create), create strategies, remove, table.
+ * The loop that opens or creates a file serves every kind of object
+ * (unix.h's prshm__unix_opener): segments are one user of it, the
+ * semaphore and lock objects (object.c) the others.
+ *
+ * Sections: open (existing, or create), create strategies, the open loop,
+ * remove, the segment backend's table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,8 +70,8 @@ PRSHM__HOT static const char *linux_dir(void) {
   return ns->has_dir ? ns->dir : "/dev/shm";
 }
 
-PRSHM__HOT static PRStatus linux_key(const char *name, char *key) {
-  return prshm__unix_key(name, LINUX_KEY_MAX, key);
+PRSHM__HOT static PRStatus linux_key(const char *name, prshm__kind kind, char *key) {
+  return prshm__unix_key(name, kind, LINUX_KEY_MAX, key);
 }
 
 /* Opens the segment at path read-write, or read-only if that is all this
@@ -83,19 +88,19 @@ PRSHM__HOT static int linux_open_existing(const char *path, PRBool *writable) {
   return fd;
 }
 
-/* Gives a new, still unnamed file its mode and its memory. */
-PRSHM__HOT static PRStatus linux_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
+/* Gives a new, still unnamed file its mode, its memory and its content. */
+PRSHM__HOT static PRStatus linux_prepare(int fd, const prshm__unix_opener *op) {
   int rv;
 
-  if (size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
+  if (op->size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
   /* The umask narrowed the mode given to open(); set it exactly. */
-  if (prshm__sys.fchmod(fd, (mode_t)mode) != 0) return prshm__fail_os(errno);
-  if ((flags & PRSHM_SPARSE) != 0)
-    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(size)));
+  if (prshm__sys.fchmod(fd, (mode_t)op->mode) != 0) return prshm__fail_os(errno);
+  if ((op->flags & PRSHM_SPARSE) != 0)
+    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(op->size)));
   else
-    rv = prshm__unix_reserve(fd, size);
+    rv = prshm__unix_reserve(fd, op->size);
   if (rv != 0) return prshm__fail_os(errno);
-  return PR_SUCCESS;
+  return op->init != NULL ? op->init(fd, op->ctx) : PR_SUCCESS;
 }
 
 /* posix_fallocate() is fallocate() where the file system has it, and
@@ -128,8 +133,8 @@ void prshm__linux_link_route(PRBool proc) {
 /* The result of one attempt at creating. */
 typedef enum { CREATE_OK, CREATE_EXISTS, CREATE_FAIL, CREATE_UNSUPPORTED } linux_create_rv;
 
-PRSHM__HOT static linux_create_rv linux_create_tmpfile(const char *path, PRSize size, PRIntn flags,
-                                                       PRIntn mode, int *out) {
+PRSHM__HOT static linux_create_rv linux_create_tmpfile(const char *path,
+                                                       const prshm__unix_opener *op, int *out) {
   int fd;
 
   PRSHM__RETRY_EINTR(fd, prshm__sys.open(linux_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
@@ -138,7 +143,7 @@ PRSHM__HOT static linux_create_rv linux_create_tmpfile(const char *path, PRSize 
     prshm__fail_os(errno);
     return CREATE_FAIL;
   }
-  if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
+  if (linux_prepare(fd, op) != PR_SUCCESS) goto fail;
   if (linux_link_fd(fd, path) != 0) {
     int err = errno;
     (void)prshm__sys.close(fd);
@@ -185,8 +190,8 @@ static int linux_publish_temp(const char *temp, const char *path) {
   return 0;
 }
 
-PRSHM__COLD static linux_create_rv linux_create_tempname(const char *path, PRSize size,
-                                                         PRIntn flags, PRIntn mode, int *out) {
+PRSHM__COLD static linux_create_rv linux_create_tempname(const char *path,
+                                                         const prshm__unix_opener *op, int *out) {
   char temp[LINUX_PATH_SIZE];
   int fd, err;
 
@@ -199,7 +204,7 @@ PRSHM__COLD static linux_create_rv linux_create_tempname(const char *path, PRSiz
       prshm__fail_os(errno);
     return CREATE_FAIL;
   }
-  if (linux_prepare(fd, size, flags, mode) != PR_SUCCESS) goto fail;
+  if (linux_prepare(fd, op) != PR_SUCCESS) goto fail;
   if (linux_publish_temp(temp, path) != 0) {
     err = errno;
     (void)prshm__sys.unlink(temp);
@@ -217,23 +222,24 @@ fail:
   return CREATE_FAIL;
 }
 
-PRSHM__HOT static linux_create_rv linux_create(const char *path, PRSize size, PRIntn flags,
-                                               PRIntn mode, int *out) {
+PRSHM__HOT static linux_create_rv linux_create(const char *path, const prshm__unix_opener *op,
+                                               int *out) {
   linux_create_rv rv = CREATE_UNSUPPORTED;
 
   if (atomic_load(&linux_link_how) < LINK_TEMP_NAME) {
-    rv = linux_create_tmpfile(path, size, flags, mode, out);
+    rv = linux_create_tmpfile(path, op, out);
     if (rv == CREATE_UNSUPPORTED) atomic_store(&linux_link_how, LINK_TEMP_NAME);
   }
-  if (rv == CREATE_UNSUPPORTED) rv = linux_create_tempname(path, size, flags, mode, out);
+  if (rv == CREATE_UNSUPPORTED) rv = linux_create_tempname(path, op, out);
   return rv;
 }
 
-/* Opens or creates the segment at `path` (see linux_open). */
-PRSHM__HOT static PRStatus linux_open_path(const char *path, PRSize size, PRIntn flags, PRIntn mode,
-                                           prshm__seg *seg) {
-  const PRBool create = (flags & PR_SHM_CREATE) != 0;
-  const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
+/* ---- The open loop ---- */
+
+/* Opens or creates the object at `path` (see prshm__unix_open_file). */
+PRSHM__HOT static PRStatus linux_open_path(const char *path, const prshm__unix_opener *op) {
+  const PRBool create = (op->flags & PR_SHM_CREATE) != 0;
+  const PRBool excl = create && (op->flags & PR_SHM_EXCL) != 0;
   int attempt, fd;
 
   for (attempt = 0; attempt < LINUX_OPEN_ATTEMPTS; attempt++) {
@@ -241,7 +247,7 @@ PRSHM__HOT static PRStatus linux_open_path(const char *path, PRSize size, PRIntn
       PRBool writable;
       fd = linux_open_existing(path, &writable);
       if (fd >= 0) {
-        prshm__unix_check rv = prshm__unix_adopt(fd, writable, size, PR_TRUE, seg);
+        prshm__unix_check rv = op->adopt(fd, writable, op->ctx);
         if (rv == PRSHM__UNIX_RETRY) continue;
         return rv == PRSHM__UNIX_OK ? PR_SUCCESS : PR_FAILURE;
       }
@@ -255,11 +261,9 @@ PRSHM__HOT static PRStatus linux_open_path(const char *path, PRSize size, PRIntn
       if (errno == EISDIR || errno == ENXIO) return prshm__fail(PR_INVALID_STATE_ERROR, errno);
       if (errno != ENOENT || !create) return prshm__fail_os(errno);
     }
-    switch (linux_create(path, size, flags, mode, &fd)) {
+    switch (linux_create(path, op, &fd)) {
       case CREATE_OK:
-        seg->os = (uintptr_t)fd;
-        seg->size = size;
-        seg->writable = PR_TRUE;
+        op->created(fd, op->ctx);
         return PR_SUCCESS;
       case CREATE_EXISTS:
         if (excl) return prshm__fail(PR_FILE_EXISTS_ERROR, EEXIST);
@@ -281,23 +285,21 @@ PRSHM__HOT static int linux_short_path(const char *key, char *path) {
   return 1;
 }
 
-/* linux_open for a path longer than LINUX_SHORT_PATH bytes. */
-PRSHM__COLD static PRStatus linux_open_long(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                                            prshm__seg *seg) {
+/* prshm__unix_open_file for a path longer than LINUX_SHORT_PATH bytes. */
+PRSHM__COLD static PRStatus linux_open_long(const char *key, const prshm__unix_opener *op) {
   char path[LINUX_PATH_SIZE];
 
   prshm__unix_path(linux_dir(), key, path);
-  return linux_open_path(path, size, flags, mode, seg);
+  return linux_open_path(path, op);
 }
 
-PRSHM__HOT static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                                      prshm__seg *seg) {
+PRSHM__HOT PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   char path[LINUX_SHORT_PATH];
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
-  if (!linux_short_path(key, path)) return linux_open_long(key, size, flags, mode, seg);
-  return linux_open_path(path, size, flags, mode, seg);
+  if (!linux_short_path(key, path)) return linux_open_long(key, op);
+  return linux_open_path(path, op);
 }
 
 /* Removes the name at `path`. */
@@ -306,7 +308,7 @@ PRSHM__HOT static PRStatus linux_remove_path(const char *path) {
   return PR_SUCCESS;
 }
 
-/* linux_remove for a path longer than LINUX_SHORT_PATH bytes. */
+/* prshm__unix_remove_file for a path longer than LINUX_SHORT_PATH bytes. */
 PRSHM__COLD static PRStatus linux_remove_long(const char *key) {
   char path[LINUX_PATH_SIZE];
 
@@ -314,7 +316,7 @@ PRSHM__COLD static PRStatus linux_remove_long(const char *key) {
   return linux_remove_path(path);
 }
 
-PRSHM__HOT static PRStatus linux_remove(const char *key) {
+PRSHM__HOT PRStatus prshm__unix_remove_file(const char *key) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
   char path[LINUX_SHORT_PATH];
 
@@ -323,9 +325,55 @@ PRSHM__HOT static PRStatus linux_remove(const char *key) {
   return linux_remove_path(path);
 }
 
+PRBool prshm__unix_nlink_trusted(void) { return PR_TRUE; }
+
+/* ---- The segment backend ---- */
+
+/* What the open loop needs to open or create a segment. */
+typedef struct linux_seg_ctx {
+  PRSize size;     /* as given to PR_OpenSharedMemory() */
+  prshm__seg *seg; /* filled on success */
+} linux_seg_ctx;
+
+PRSHM__HOT static prshm__unix_check linux_seg_adopt(int fd, PRBool writable, void *ctx) {
+  linux_seg_ctx *c = ctx;
+  return prshm__unix_adopt(fd, writable, c->size, PR_TRUE, c->seg);
+}
+
+PRSHM__HOT static void linux_seg_created(int fd, void *ctx) {
+  linux_seg_ctx *c = ctx;
+  c->seg->os = (uintptr_t)fd;
+  c->seg->size = c->size;
+  c->seg->writable = PR_TRUE;
+}
+
+PRSHM__HOT static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                                      prshm__seg *seg) {
+  linux_seg_ctx c;
+  prshm__unix_opener op;
+
+  c.size = size;
+  c.seg = seg;
+  op.size = size;
+  op.flags = flags;
+  op.mode = mode;
+  op.mark_in_use = PR_FALSE;
+  op.adopt = linux_seg_adopt;
+  op.init = NULL;
+  op.created = linux_seg_created;
+  op.ctx = &c;
+  return prshm__unix_open_file(key, &op);
+}
+
 const prshm__backend prshm__backend_impl = {
-    "linux",           linux_key,       prshm__unix_native,
-    linux_open,        prshm__unix_map, prshm__unix_unmap,
-    prshm__unix_close, linux_remove,    prshm__unix_key_of_native,
+    "linux",
+    linux_key,
+    prshm__unix_native,
+    linux_open,
+    prshm__unix_map,
+    prshm__unix_unmap,
+    prshm__unix_close,
+    prshm__unix_remove_file,
+    prshm__unix_key_of_native,
     prshm__unix_where,
 };

@@ -3,11 +3,12 @@
  * prshm_stat and prshm_stat_native (prshm_ext.h).
  *
  * Every object in the namespace directory is listed, with its kind: a
- * segment prshm named (readable or hashed), a temporary file left by a
- * creator, a file another program made (Python's psm_*), or something that
- * is no segment at all (a directory, a FIFO, a link, a file under two
- * names). Each is tested for use by holders.c; only prshm's own kinds are
- * ever candidates for removal (remove.c).
+ * segment, semaphore or lock prshm named (readable or hashed), a temporary
+ * file left by a creator, a file another program made (Python's psm_*), or
+ * something that is no segment at all (a directory, a FIFO, a link, a file
+ * under two names). Each is tested for use by holders.c, and a semaphore's
+ * value or a lock's holder is read by its backend; only prshm's own kinds
+ * are ever candidates for removal (remove.c).
  *
  * Sections: kinds and entries; reading the directory; the listing calls.
  */
@@ -46,9 +47,42 @@ const char *prshm__list_dir(void) {
   return PRSHM__LIST_DEFAULT_DIR;
 }
 
-int prshm__list_kind(const char *fname, const struct stat *st) {
+/* Whether `fname` is a key prshm makes in this build: 1 readable, 0
+ * hashed, -1 not; *kind its kind, *key_at where the key starts. A
+ * semaphore's file carries its backend's prefix ("sem." for glibc's POSIX
+ * semaphores), and only semaphores' do. */
+static int list_key_of(const char *fname, prshm__kind *kind, size_t *key_at) {
+  const char *prefix = prshm__sem_impl.file_prefix;
   char name[PRSHM__KEY_SIZE];
+  size_t skip = 0;
+  int rv;
 
+  if (prefix != NULL && prefix[0] != '\0' && strncmp(fname, prefix, strlen(prefix)) == 0)
+    skip = strlen(prefix);
+  rv = prshm__name_decode_kind(fname + skip, kind, name, sizeof name);
+  if (rv < 0) return -1;
+  /* A semaphore's file is named as its backend names it, and nothing else
+   * carries that prefix. */
+  if (*kind == PRSHM__KIND_SEM ? prefix == NULL || skip != strlen(prefix) : skip != 0) return -1;
+  *key_at = skip;
+  return rv;
+}
+
+PRBool prshm__list_prshm_name(const char *fname) {
+  prshm__kind kind;
+  size_t key_at;
+
+  if (strncmp(fname, PRSHM__LIST_TEMP_PREFIX, sizeof PRSHM__LIST_TEMP_PREFIX - 1) == 0)
+    return PR_TRUE;
+  return list_key_of(fname, &kind, &key_at) >= 0;
+}
+
+int prshm__list_kind(const char *fname, const struct stat *st, int *object, size_t *key_at) {
+  prshm__kind kind;
+  int rv;
+
+  *object = PRSHM_OBJECT_SEGMENT;
+  *key_at = 0;
   if (!S_ISREG(st->st_mode)) return PRSHM_KIND_OTHER;
   /* A creator's temporary name may share its file with the segment's name
    * (linux.c's link fallback, killed between its two steps): removing the
@@ -57,27 +91,43 @@ int prshm__list_kind(const char *fname, const struct stat *st) {
     return PRSHM_KIND_LEFTOVER;
   /* Two names on one file are never a segment (openers refuse it). */
   if (st->st_nlink > 1) return PRSHM_KIND_OTHER;
-  switch (prshm__name_decode(fname, name, sizeof name)) {
-    case 1:
-      return PRSHM_KIND_NAMED;
-    case 0:
-      return PRSHM_KIND_HASHED;
-    default:
-      return PRSHM_KIND_FOREIGN;
-  }
+  rv = list_key_of(fname, &kind, key_at);
+  if (rv < 0) return PRSHM_KIND_FOREIGN;
+  *object = kind == PRSHM__KIND_SEM    ? PRSHM_OBJECT_SEMAPHORE
+            : kind == PRSHM__KIND_LOCK ? PRSHM_OBJECT_LOCK
+                                       : PRSHM_OBJECT_SEGMENT;
+  return rv == 1 ? PRSHM_KIND_NAMED : PRSHM_KIND_HASHED;
 }
 
 void prshm__list_entry_init(prshm__list_entry *e, const char *fname, const struct stat *st) {
   memset(e, 0, sizeof *e);
   snprintf(e->key, sizeof e->key, "%s", fname);
-  e->kind = prshm__list_kind(fname, st);
+  e->kind = prshm__list_kind(fname, st, &e->object, &e->key_at);
   e->st = *st;
   e->last_pid = -1;
+  e->state.value = -1;
+  e->state.lock_state = PRSHM_LOCK_UNKNOWN;
 }
 
-/* Tests an entry for use: only files can be held as segments. */
+/* Reads a semaphore's value or a lock's state, through its backend. */
+static void list_describe(const char *dir, prshm__list_entry *e) {
+  char path[PRSHM__LIST_PATH_SIZE];
+  int fd;
+
+  prshm__unix_path(dir, e->key, path);
+  fd = prshm__list_open_probe(path);
+  if (e->object == PRSHM_OBJECT_SEMAPHORE)
+    prshm__sem_impl.describe(e->key + e->key_at, fd, &e->state);
+  else
+    prshm__lock_impl.describe(e->key + e->key_at, fd, &e->state);
+  if (fd >= 0) (void)prshm__sys.close(fd);
+}
+
+/* Tests an entry for use (only files can be held), and reads its state. */
 static void list_test(const char *dir, prshm__list_entry *e) {
-  if (e->kind != PRSHM_KIND_OTHER) prshm__list_probe(dir, e);
+  if (e->kind == PRSHM_KIND_OTHER) return;
+  prshm__list_probe(dir, e);
+  if (e->object != PRSHM_OBJECT_SEGMENT && !e->gone) list_describe(dir, e);
 }
 
 static int list_by_key(const void *a, const void *b) {
@@ -154,7 +204,8 @@ static void list_fill(const prshm__list_entry *e, prshm_seginfo *info) {
     info->evidence &= ~(PRUint32)(PRSHM__LIST_GAPS | PRSHM_UNCHECKED_LEASE);
   info->processes = e->processes;
   for (i = 0; i < e->processes && i < PRSHM_HOLDERS_MAX; i++) info->pids[i] = e->pids[i];
-  if (e->kind == PRSHM_KIND_NAMED) (void)prshm__name_decode(e->key, info->name, sizeof info->name);
+  if (e->kind == PRSHM_KIND_NAMED)
+    (void)prshm__name_decode_kind(e->key + e->key_at, NULL, info->name, sizeof info->name);
   /* PRSHM_NATIVE_NAME_MAX holds any directory and key: this cannot fail. */
   (void)prshm__unix_native(e->key, info->native_name, sizeof info->native_name);
   info->size = (PRUint64)e->st.st_size;
@@ -166,6 +217,10 @@ static void list_fill(const prshm__list_entry *e, prshm_seginfo *info) {
   info->ctime_nsec = (PRInt32)e->st.st_ctim.tv_nsec;
   info->device = (PRUint64)e->st.st_dev;
   info->inode = (PRUint64)e->st.st_ino;
+  info->object = e->object;
+  info->value = e->state.value;
+  info->lock_state = e->state.lock_state;
+  info->lock_holder = e->state.lock_holder;
 }
 
 prshm_list *prshm_list_open(void) {
@@ -229,8 +284,31 @@ PRStatus prshm_stat(const char *name, prshm_seginfo *info) {
   char key[PRSHM__KEY_SIZE];
 
   if (info == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
-  if (prshm__name_key(name, key) != PR_SUCCESS) return PR_FAILURE;
+  if (prshm__name_key(name, PRSHM__KIND_SEG, key) != PR_SUCCESS) return PR_FAILURE;
   return list_stat_key(key, PR_TRUE, info);
+}
+
+PRStatus prshm_stat_object(const char *name, PRIntn object, prshm_seginfo *info) {
+  const char *prefix = "";
+  char key[PRSHM__KEY_SIZE], fname[PRSHM__KEY_SIZE + 8];
+  prshm__kind kind;
+
+  if (object == PRSHM_OBJECT_SEGMENT) return prshm_stat(name, info);
+  if (info == NULL || (object != PRSHM_OBJECT_SEMAPHORE && object != PRSHM_OBJECT_LOCK))
+    return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  kind = object == PRSHM_OBJECT_SEMAPHORE ? PRSHM__KIND_SEM : PRSHM__KIND_LOCK;
+  if (kind == PRSHM__KIND_SEM) {
+    prefix = prshm__sem_impl.file_prefix;
+    /* POSIX named semaphores are in the system's namespace, not PRSHM_DIR. */
+    if (prefix == NULL || (prefix[0] != '\0' && prshm__unix_namespace()->has_dir))
+      return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, 0);
+  }
+  if (prshm__name_key(name, kind, key) != PR_SUCCESS) return PR_FAILURE;
+  (void)snprintf(fname, sizeof fname, "%s%s", prefix, key);
+  if (list_stat_key(fname, PR_TRUE, info) != PR_SUCCESS) return PR_FAILURE;
+  /* A file of the name that is not this build's object of that kind. */
+  if (info->object != object) return prshm__fail(PR_INVALID_STATE_ERROR, 0);
+  return PR_SUCCESS;
 }
 
 PRStatus prshm_stat_native(const char *native, prshm_seginfo *info) {

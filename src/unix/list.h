@@ -37,6 +37,10 @@ typedef enum prshm__list_lease {
 typedef struct prshm__list_entry {
   char key[PRSHM__KEY_SIZE];       /* the file's name in the namespace directory */
   int kind;                        /* PRSHM_KIND_* */
+  int object;                      /* PRSHM_OBJECT_*: what a prshm entry is */
+  size_t key_at;                   /* where its key starts in `key` (after
+                                      the semaphore backend's file prefix) */
+  prshm__objstate state;           /* a semaphore's or lock's state */
   struct stat st;                  /* the file as last seen: identity and details */
   PRUint32 evidence;               /* PRSHM_HELD_*, _FREE_PROVED, _UNCHECKED_* bits */
   PRInt32 processes;               /* processes found holding it */
@@ -49,8 +53,14 @@ typedef struct prshm__list_entry {
 const char *prshm__list_dir(void);
 
 /* list.c: the kind of the object called `fname` in the namespace, as
- * `st` (lstat) describes it. */
-int prshm__list_kind(const char *fname, const struct stat *st);
+ * `st` (lstat) describes it; *object tells what a prshm entry is (a
+ * segment, a semaphore, a lock) and *key_at where its key starts. */
+int prshm__list_kind(const char *fname, const struct stat *st, int *object, size_t *key_at);
+
+/* list.c: whether `fname` is a name this build of prshm makes in the
+ * namespace: a key of any kind (a semaphore's with its backend's file
+ * prefix), or a creator's temporary name. Nothing else is ever removed. */
+PRBool prshm__list_prshm_name(const char *fname);
 
 /* list.c: makes *e the entry of the object `fname` described by `st`. */
 void prshm__list_entry_init(prshm__list_entry *e, const char *fname, const struct stat *st);

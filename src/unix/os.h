@@ -22,4 +22,13 @@ static inline void prshm__run_once(prshm__once *once, void (*fn)(void)) {
   (void)pthread_once(once, fn);
 }
 
+/* Thread-local storage that the fast paths read in one instruction: the
+ * initial-exec model, even in the shared library (the few bytes come from
+ * the C library's reserve of static TLS when it is loaded with dlopen()). */
+#if defined(__GNUC__)
+#define PRSHM__FAST_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+#else
+#define PRSHM__FAST_TLS _Thread_local
+#endif
+
 #endif /* PRSHM_OS_H */

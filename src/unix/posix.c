@@ -11,7 +11,10 @@
  * object visible at size 0 with the umask's narrowing of its mode. So the
  * creator sets the mode exactly, reserves the memory and sizes it last, in
  * one call, and openers wait (bounded) while the size is still 0. A creator
- * that fails removes what it made.
+ * that fails removes what it made. The open loop serves every kind of
+ * object in files (unix.h's prshm__unix_opener): segments here, and the
+ * portable lock's objects (object.c); an object's content is written after
+ * its size, and its openers wait (bounded) for that too (object.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,8 +82,8 @@ int prshm__sys_madvise(void *addr, size_t length, int advice) {
 /* Every handle holds a shared flock(): the in-use mark tools test. */
 const PRBool prshm__unix_handles_lock = PR_TRUE;
 
-static PRStatus posix_key(const char *name, char *key) {
-  return prshm__unix_key(name, POSIX_KEY_MAX, key);
+static PRStatus posix_key(const char *name, prshm__kind kind, char *key) {
+  return prshm__unix_key(name, kind, POSIX_KEY_MAX, key);
 }
 
 /* Opens `key` in the namespace: shm_open(), or open() in PRSHM_DIR. */
@@ -126,35 +129,36 @@ static int posix_ns_unlink(const char *key) {
   return ns->has_dir ? prshm__sys.unlink(path) : prshm__sys.shm_unlink(path);
 }
 
-/* Mode, lock, then memory and size in one call. */
-static PRStatus posix_prepare(int fd, PRSize size, PRIntn flags, PRIntn mode) {
+/* Mode, lock, then memory and size in one call, then content. */
+static PRStatus posix_prepare(int fd, const prshm__unix_opener *op) {
   int rv = -1;
 
-  if (size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
-  if (prshm__sys.fchmod(fd, (mode_t)mode) != 0 && errno != EINVAL && errno != EOPNOTSUPP &&
+  if (op->size > (PRSize)INT64_MAX) return prshm__fail(PR_FILE_TOO_BIG_ERROR, EFBIG);
+  if (prshm__sys.fchmod(fd, (mode_t)op->mode) != 0 && errno != EINVAL && errno != EOPNOTSUPP &&
       errno != ENOTSUP)
     return prshm__fail_os(errno);
-  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) return PR_FAILURE;
-  if ((flags & PRSHM_SPARSE) == 0) {
-    rv = prshm__unix_reserve(fd, size);
+  if (op->mark_in_use && prshm__unix_lock_shared(fd) != PR_SUCCESS) return PR_FAILURE;
+  if ((op->flags & PRSHM_SPARSE) == 0) {
+    rv = prshm__unix_reserve(fd, op->size);
     if (rv != 0 && errno != EOPNOTSUPP && errno != ENOTSUP && errno != EINVAL)
       return prshm__fail_os(errno);
   }
-  if (rv != 0) PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(size)));
+  if (rv != 0)
+    PRSHM__RETRY_EINTR(rv, prshm__sys.ftruncate(fd, prshm__unix_truncate_size(op->size)));
   if (rv != 0) return prshm__fail_os(errno);
-  return PR_SUCCESS;
+  return op->init != NULL ? op->init(fd, op->ctx) : PR_SUCCESS;
 }
 
-/* Creates the segment: 1 created, 0 it exists, -1 failed (error set). */
-static int posix_create(const char *key, PRSize size, PRIntn flags, PRIntn mode, int *out) {
-  int fd = posix_ns_open(key, O_RDWR | O_CREAT | O_EXCL, (mode_t)mode);
+/* Creates the file: 1 created, 0 it exists, -1 failed (error set). */
+static int posix_create(const char *key, const prshm__unix_opener *op, int *out) {
+  int fd = posix_ns_open(key, O_RDWR | O_CREAT | O_EXCL, (mode_t)op->mode);
 
   if (fd < 0) {
     if (errno == EEXIST) return 0;
     prshm__fail_os(errno);
     return -1;
   }
-  if (posix_prepare(fd, size, flags, mode) != PR_SUCCESS) {
+  if (posix_prepare(fd, op) != PR_SUCCESS) {
     (void)posix_ns_unlink(key);
     (void)prshm__sys.close(fd);
     return -1;
@@ -163,18 +167,18 @@ static int posix_create(const char *key, PRSize size, PRIntn flags, PRIntn mode,
   return 1;
 }
 
-/* What one attempt at opening an existing segment came to. */
+/* What one attempt at opening an existing file came to. */
 typedef enum { EXISTING_OK, EXISTING_FAIL, EXISTING_ABSENT, EXISTING_AGAIN } posix_existing_rv;
 
-/* Opens the existing segment of `key`: read-write, or read-only if that is
- * all this process may do (or all a read-only file system allows). ABSENT
- * with errno ENOENT if there is none; AGAIN if it should be tried again
- * after a pause (a tool holds it for an instant, or its creator is still
- * at work). *rechecked: a refusal was already tried once more because the
- * creator seemed to finish in between. */
-static posix_existing_rv posix_open_existing(const char *key, PRSize size, prshm__seg *seg,
+/* Opens the existing file of `key`: read-write, or read-only if that is
+ * all this process may do (or all a read-only file system allows), and
+ * hands it to the opener's adopt step. ABSENT with errno ENOENT if there
+ * is none; AGAIN if it should be tried again after a pause (a tool holds it
+ * for an instant, or its creator is still at work). *rechecked: a refusal
+ * was already tried once more because the creator seemed to finish in
+ * between. */
+static posix_existing_rv posix_open_existing(const char *key, const prshm__unix_opener *op,
                                              PRBool *rechecked) {
-  const prshm__unix_ns *ns = prshm__unix_namespace();
   PRBool writable = PR_TRUE;
   prshm__unix_check rv;
   int fd;
@@ -210,28 +214,26 @@ static posix_existing_rv posix_open_existing(const char *key, PRSize size, prshm
       prshm__fail_os(errno);
     return EXISTING_FAIL;
   }
-  if (prshm__unix_lock_shared(fd) != PR_SUCCESS) {
+  if (op->mark_in_use && prshm__unix_lock_shared(fd) != PR_SUCCESS) {
     (void)prshm__sys.close(fd);
     return EXISTING_FAIL;
   }
-  /* Only files have a link count to trust (POSIX_SHM_IS_FILE). */
-  rv = prshm__unix_adopt(fd, writable, size, ns->has_dir || POSIX_SHM_IS_FILE, seg);
+  rv = op->adopt(fd, writable, op->ctx);
   if (rv == PRSHM__UNIX_RETRY) return EXISTING_AGAIN;
   return rv == PRSHM__UNIX_OK ? EXISTING_OK : EXISTING_FAIL;
 }
 
-static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                           prshm__seg *seg) {
+PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
-  const PRBool create = (flags & PR_SHM_CREATE) != 0;
-  const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
+  const PRBool create = (op->flags & PR_SHM_CREATE) != 0;
+  const PRBool excl = create && (op->flags & PR_SHM_EXCL) != 0;
   PRBool rechecked = PR_FALSE;
   int attempt, fd;
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
   for (attempt = 0; attempt < POSIX_OPEN_ATTEMPTS; attempt++) {
     if (!excl) {
-      switch (posix_open_existing(key, size, seg, &rechecked)) {
+      switch (posix_open_existing(key, op, &rechecked)) {
         case EXISTING_OK:
           return PR_SUCCESS;
         case EXISTING_FAIL:
@@ -244,11 +246,9 @@ static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
           break;
       }
     }
-    switch (posix_create(key, size, flags, mode, &fd)) {
+    switch (posix_create(key, op, &fd)) {
       case 1:
-        seg->os = (uintptr_t)fd;
-        seg->size = size;
-        seg->writable = PR_TRUE;
+        op->created(fd, op->ctx);
         return PR_SUCCESS;
       case 0:
         if (excl) return prshm__fail(PR_FILE_EXISTS_ERROR, EEXIST);
@@ -260,7 +260,7 @@ static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mo
   return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
 }
 
-static PRStatus posix_remove(const char *key) {
+PRStatus prshm__unix_remove_file(const char *key) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
@@ -268,9 +268,54 @@ static PRStatus posix_remove(const char *key) {
   return PR_SUCCESS;
 }
 
+/* Whether a descriptor's link count can be trusted to tell that its file
+ * was removed: files can, shared memory objects only where they are files
+ * (POSIX_SHM_IS_FILE). */
+PRBool prshm__unix_nlink_trusted(void) {
+  return prshm__unix_namespace()->has_dir || POSIX_SHM_IS_FILE;
+}
+
+/* ---- The segment backend ---- */
+
+/* What the open loop needs to open or create a segment. */
+typedef struct posix_seg_ctx {
+  PRSize size;     /* as given to PR_OpenSharedMemory() */
+  prshm__seg *seg; /* filled on success */
+} posix_seg_ctx;
+
+static prshm__unix_check posix_seg_adopt(int fd, PRBool writable, void *ctx) {
+  posix_seg_ctx *c = ctx;
+  return prshm__unix_adopt(fd, writable, c->size, prshm__unix_nlink_trusted(), c->seg);
+}
+
+static void posix_seg_created(int fd, void *ctx) {
+  posix_seg_ctx *c = ctx;
+  c->seg->os = (uintptr_t)fd;
+  c->seg->size = c->size;
+  c->seg->writable = PR_TRUE;
+}
+
+static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                           prshm__seg *seg) {
+  posix_seg_ctx c;
+  prshm__unix_opener op;
+
+  c.size = size;
+  c.seg = seg;
+  op.size = size;
+  op.flags = flags;
+  op.mode = mode;
+  op.mark_in_use = PR_TRUE;
+  op.adopt = posix_seg_adopt;
+  op.init = NULL;
+  op.created = posix_seg_created;
+  op.ctx = &c;
+  return prshm__unix_open_file(key, &op);
+}
+
 const prshm__backend prshm__backend_impl = {
-    "posix",           posix_key,       prshm__unix_native,
-    posix_open,        prshm__unix_map, prshm__unix_unmap,
-    prshm__unix_close, posix_remove,    prshm__unix_key_of_native,
+    "posix",           posix_key,                prshm__unix_native,
+    posix_open,        prshm__unix_map,          prshm__unix_unmap,
+    prshm__unix_close, prshm__unix_remove_file, prshm__unix_key_of_native,
     prshm__unix_where,
 };

@@ -13,14 +13,10 @@
 
 #include "list.h"
 
-/* Whether `fname` is a name prshm makes: a segment's key, or a creator's
- * temporary name. Nothing else is ever removed here. */
-static int remove_prshm_name(const char *fname) {
-  char name[PRSHM__KEY_SIZE];
-
-  if (strncmp(fname, PRSHM__LIST_TEMP_PREFIX, sizeof PRSHM__LIST_TEMP_PREFIX - 1) == 0) return 1;
-  return prshm__name_decode(fname, name, sizeof name) >= 0;
-}
+/* Whether `fname` is a name prshm makes: a segment's, semaphore's or
+ * lock's key, or a creator's temporary name. Nothing else is ever removed
+ * here. */
+static int remove_prshm_name(const char *fname) { return prshm__list_prshm_name(fname); }
 
 /* Finds the key of `info` and checks that it belongs to this namespace:
  * its native name must be exactly the one this namespace gives the key. */

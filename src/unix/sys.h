@@ -9,6 +9,9 @@
 #ifndef PRSHM_UNIX_SYS_H
 #define PRSHM_UNIX_SYS_H
 
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -25,6 +28,8 @@ typedef struct prshm__syscalls {
   int (*fs_info)(const char *path, unsigned long *type, unsigned long *page);
   int (*fchmod)(int fd, mode_t mode);
   int (*ftruncate)(int fd, off_t length);
+  /* Reads a semaphore's or lock's object for the listing. */
+  ssize_t (*pread)(int fd, void *buf, size_t n, off_t offset);
   /* Allocates bytes [offset, offset + length) of the file, growing it to
    * their end: -1 with errno on failure (whatever the OS call reports its
    * errors by). */
@@ -46,6 +51,35 @@ typedef struct prshm__syscalls {
   int (*shm_open)(const char *name, int flags, mode_t mode);
   int (*shm_unlink)(const char *name);
   int (*nanosleep)(const struct timespec *req, struct timespec *rem);
+  int (*clock_gettime)(clockid_t clock, struct timespec *ts);
+
+  /* Semaphores and locks. The Linux-only calls fail with ENOSYS in the
+   * portable build (thread_posix.c); a portable call that this system
+   * lacks is NULL (sem_timedwait on macOS). */
+  /* futex(2) on a shared (not process-private) word: FUTEX_WAIT_BITSET
+   * with an absolute CLOCK_MONOTONIC deadline (NULL: none) or FUTEX_WAKE.
+   * Returns what the system call does, -1 with errno on failure. */
+  long (*futex)(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *deadline);
+  /* membarrier(2): cmd is a MEMBARRIER_CMD_*. */
+  int (*membarrier)(int cmd);
+  /* sem_open(3) with O_CREAT's mode and value (ignored without O_CREAT). */
+  sem_t *(*sem_open)(const char *name, int oflag, mode_t mode, unsigned value);
+  int (*sem_close)(sem_t *sem);
+  int (*sem_unlink)(const char *name);
+  int (*sem_wait)(sem_t *sem);
+  int (*sem_trywait)(sem_t *sem);
+  int (*sem_timedwait)(sem_t *sem, const struct timespec *abs_realtime);
+  int (*sem_post)(sem_t *sem);
+  int (*sem_getvalue)(sem_t *sem, int *value);
+  /* A process-shared, robust, error-checking mutex in shared memory, and
+   * its operations; they return an error number, as pthread calls do. */
+  int (*mutex_init)(pthread_mutex_t *m);
+  int (*mutex_trylock)(pthread_mutex_t *m);
+  /* Locks, waiting at most until the absolute CLOCK_MONOTONIC deadline
+   * (NULL: no limit). */
+  int (*mutex_lock)(pthread_mutex_t *m, const struct timespec *deadline);
+  int (*mutex_unlock)(pthread_mutex_t *m);
+  int (*mutex_consistent)(pthread_mutex_t *m);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */
@@ -68,5 +102,17 @@ int prshm__sys_madvise(void *addr, size_t length, int advice);
 
 /* The default fs_info (unix.c). */
 int prshm__sys_fs_info(const char *path, unsigned long *type, unsigned long *page);
+
+/* The defaults of the Linux-only entries and of the robust mutex (which
+ * macOS lacks), from thread_linux.c, or stubs failing with ENOSYS from
+ * thread_posix.c. */
+long prshm__sys_futex(_Atomic uint32_t *word, int op, uint32_t val,
+                      const struct timespec *deadline);
+int prshm__sys_membarrier(int cmd);
+int prshm__sys_mutex_init(pthread_mutex_t *m);
+int prshm__sys_mutex_trylock(pthread_mutex_t *m);
+int prshm__sys_mutex_lock(pthread_mutex_t *m, const struct timespec *deadline);
+int prshm__sys_mutex_unlock(pthread_mutex_t *m);
+int prshm__sys_mutex_consistent(pthread_mutex_t *m);
 
 #endif /* PRSHM_UNIX_SYS_H */

@@ -9,11 +9,18 @@
  * of another key that runs later and reads the error text finds none,
  * instead of the freed copy. The key is created once, race-free, on the
  * first text ever set.
+ *
+ * Also here: the clock, yielding, and the thread-exit hook of read-section
+ * records (sync.h). The Linux-only services are in thread_linux.c, their
+ * portable twins in thread_posix.c.
  */
+#include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "sync.h"
+#include "sys.h"
 
 static pthread_key_t text_key;
 static atomic_int text_key_ok; /* 1 once text_key exists; set inside text_key_once */
@@ -52,3 +59,30 @@ void prshm__os_at_fork(void (*prepare)(void), void (*parent)(void), void (*child
    * thread is inside prshm could leave the child's lock held. */
   (void)pthread_atfork(prepare, parent, child);
 }
+
+/* ---- Services of read sections and waits (sync.h) ---- */
+
+static pthread_key_t reader_key;
+static atomic_int reader_key_ok; /* 1 once reader_key exists */
+static prshm__once reader_key_once = PRSHM__ONCE_INIT;
+
+static void reader_key_create(void) {
+  if (pthread_key_create(&reader_key, prshm__read_thread_exit) == 0) atomic_store(&reader_key_ok, 1);
+}
+
+PRStatus prshm__os_on_thread_exit(prshm__reader *r) {
+  prshm__run_once(&reader_key_once, reader_key_create);
+  if (!atomic_load(&reader_key_ok) || pthread_setspecific(reader_key, r) != 0) return PR_FAILURE;
+  return PR_SUCCESS;
+}
+
+PRUint64 prshm__os_now_ns(void) {
+  struct timespec ts;
+
+  /* CLOCK_MONOTONIC cannot fail on a system that has it; a test's
+   * replacement that fails reads as the epoch, which only shortens waits. */
+  if (prshm__sys.clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (PRUint64)ts.tv_sec * 1000000000u + (PRUint64)ts.tv_nsec;
+}
+
+void prshm__os_yield(void) { (void)sched_yield(); }

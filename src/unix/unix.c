@@ -168,7 +168,8 @@ PRSHM__HOT const prshm__unix_ns *prshm__unix_namespace(void) {
  * ".." component, or long. Apart from prshm__unix_key so that its buffers
  * (9 KiB of stack) are not on the common path, whose calls then stay on
  * fewer pages of stack. */
-PRSHM__COLD static PRStatus unix_key_resolved(const char *name, size_t limit, char *key) {
+PRSHM__COLD static PRStatus unix_key_resolved(const char *name, prshm__kind kind, size_t limit,
+                                              char *key) {
   char cwd[PATH_MAX + 1];
   char resolved[PRSHM__RESOLVED_MAX];
 
@@ -180,14 +181,14 @@ PRSHM__COLD static PRStatus unix_key_resolved(const char *name, size_t limit, ch
   }
   if (prshm__name_resolve(cwd, name, resolved, sizeof resolved) < 0)
     return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
-  (void)prshm__name_encode(resolved, limit, key);
+  (void)prshm__name_encode_kind(resolved, kind, limit, key);
   return PR_SUCCESS;
 }
 
-PRSHM__HOT PRStatus prshm__unix_key(const char *name, size_t limit, char *key) {
+PRSHM__HOT PRStatus prshm__unix_key(const char *name, prshm__kind kind, size_t limit, char *key) {
   /* Most names are absolute and resolved already: one pass makes the key. */
-  if (prshm__name_encode_resolved(name, limit, key) != 0) return PR_SUCCESS;
-  return unix_key_resolved(name, limit, key);
+  if (prshm__name_encode_resolved_kind(name, kind, limit, key) != 0) return PR_SUCCESS;
+  return unix_key_resolved(name, kind, limit, key);
 }
 
 PRStatus prshm__unix_native(const char *key, char *buf, size_t size) {
@@ -287,7 +288,7 @@ PRStatus prshm__unix_lock_shared(int fd) {
  * planted or made by hand) as not a segment, for two names must never share
  * memory. RETRY if the file loses its name meanwhile (removed since it was
  * opened). *waited tells whether it was incomplete at first. */
-PRSHM__HOT static prshm__unix_check unix_stat_complete(int fd, PRBool check_links, struct stat *st,
+PRSHM__HOT prshm__unix_check prshm__unix_stat_complete(int fd, PRBool check_links, struct stat *st,
                                                        PRBool *waited) {
   long slept = 0, step = 1;
 
@@ -323,7 +324,7 @@ PRSHM__HOT prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize s
   prshm__unix_check rv;
   PRBool waited;
 
-  rv = unix_stat_complete(fd, check_links, &st, &waited);
+  rv = prshm__unix_stat_complete(fd, check_links, &st, &waited);
   /* Opened read-only while its creator was still at work: the mode may
    * have been narrower than the creator asked for until then (the portable
    * backend's creation). Open again, now that it is complete. */

@@ -9,6 +9,7 @@
 #include <limits.h>
 
 #include "internal.h"
+#include "sync.h"
 #include "sys.h"
 
 /* The namespace as PRSHM_DIR sets it; read once per process. */
@@ -28,8 +29,9 @@ typedef struct prshm__unix_ns {
 const prshm__unix_ns *prshm__unix_namespace(void);
 
 /* The backend's key function for a key limit of `limit` bytes: resolves a
- * relative name against the current directory. */
-PRStatus prshm__unix_key(const char *name, size_t limit, char *key);
+ * relative name against the current directory; the key has `kind`'s
+ * prefix. */
+PRStatus prshm__unix_key(const char *name, prshm__kind kind, size_t limit, char *key);
 
 /* The backend table's native entry: shm_open()'s name, or the file's path
  * under PRSHM_DIR. */
@@ -63,6 +65,96 @@ typedef enum prshm__unix_check {
  */
 prshm__unix_check prshm__unix_adopt(int fd, PRBool writable, PRSize size, PRBool check_links,
                                     prshm__seg *seg);
+
+/*
+ * Opening or creating the file of a key, for any kind of object: the
+ * backend's loop (linux.c or posix.c) tries the existing file first, and
+ * creates it (atomically where the system allows) when it is missing and
+ * asked to; what the file must hold is the kind's business, told here.
+ */
+typedef struct prshm__unix_opener {
+  PRSize size;        /* bytes a new file gets (reserved unless PRSHM_SPARSE) */
+  PRIntn flags;       /* PR_SHM_CREATE, PR_SHM_EXCL (the semaphore flags have
+                         the same values) and PRSHM_SPARSE */
+  PRIntn mode;        /* a new file's permissions, exactly */
+  PRBool mark_in_use; /* the portable backend's handles hold the shared
+                         in-use flock (segments); locks, which flock() for
+                         themselves, do not */
+  /* Takes the descriptor of an existing file, opened read-write or, when
+   * this process may not write it, read-only (`writable`): OK keeps it,
+   * RETRY and FAIL close it. */
+  prshm__unix_check (*adopt)(int fd, PRBool writable, void *ctx);
+  /* Fills a new file (sized, with its mode) before any other process can
+   * open it; NULL for nothing. A failure removes the file. */
+  PRStatus (*init)(int fd, void *ctx);
+  /* Takes the descriptor of the file this call created, now under its
+   * name. */
+  void (*created)(int fd, void *ctx);
+  void *ctx; /* passed to the three above */
+} prshm__unix_opener;
+
+/* Opens or creates the file of `key` as `op` says (backend's file). Fails
+ * with the segment's codes: PR_FILE_NOT_FOUND_ERROR, PR_FILE_EXISTS_ERROR,
+ * PR_INVALID_STATE_ERROR for a directory... */
+PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op);
+
+/* Removes the file of `key` from the namespace (backend's file). */
+PRStatus prshm__unix_remove_file(const char *key);
+
+/* Whether the link count of a descriptor of the namespace tells that its
+ * file was removed (backend's file): a file's does; a shared memory
+ * object's means nothing outside Linux. */
+PRBool prshm__unix_nlink_trusted(void);
+
+/*
+ * fstat()s fd until the file is complete: sized (not 0) and, where link
+ * counts mean something (check_links), under exactly one name; a file that
+ * stays otherwise past a bounded wait is refused (size 0: busy; two names:
+ * not prshm's). RETRY if it loses its name meanwhile; FAIL (error set) if
+ * it is not a regular file. *waited tells whether it was incomplete at
+ * first. Leaves fd open.
+ */
+prshm__unix_check prshm__unix_stat_complete(int fd, PRBool check_links, struct stat *st,
+                                            PRBool *waited);
+
+/* ------------------------------------------------------------------------
+ * Semaphore and lock objects in files (object.c): a small file in the
+ * namespace, mapped shared, that starts with this header.
+ */
+
+/* "PRSO": the header of a complete object. Stored last when it is made. */
+#define PRSHM__OBJ_MAGIC 0x4f535250u
+
+typedef struct prshm__objhead {
+  _Atomic uint32_t magic; /* PRSHM__OBJ_MAGIC once the object is complete */
+  uint32_t kind;          /* PRSHM__KIND_SEM or PRSHM__KIND_LOCK */
+  uint32_t format;        /* the layout after the header (the type's) */
+  uint32_t reserved;      /* 0 */
+} prshm__objhead;
+
+/* One type of object: its size and layout, and how a new one is filled. */
+typedef struct prshm__unix_objtype {
+  prshm__kind kind; /* written into the header */
+  uint32_t format;  /* the layout: objects of another format are refused */
+  PRSize size;      /* bytes of the file, header included */
+  PRBool keep_fd;   /* the handle keeps the descriptor (the portable lock
+                       locks it); else it is closed once the file is mapped */
+  /* Fills a new object, mapped at `obj` (zeroed, header not yet written);
+   * `arg` comes from prshm__unix_object_open(). */
+  PRStatus (*init)(void *obj, const void *arg);
+} prshm__unix_objtype;
+
+/* Opens or creates the object of `key` (flags PR_SEM_CREATE, PR_SEM_EXCL;
+ * exact mode): s->addr is its mapping, s->size its size, s->os its
+ * descriptor or -1; *created (if not NULL) tells whether this call made
+ * it. Opening needs read and write permission (PR_NO_ACCESS_RIGHTS_ERROR).
+ * A file of another kind, size or format is PR_INVALID_STATE_ERROR. */
+PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
+                                 const prshm__unix_objtype *type, const void *arg,
+                                 prshm__sync *s, PRBool *created);
+
+/* Unmaps the object and closes its descriptor, if kept. */
+PRStatus prshm__unix_object_close(prshm__sync *s);
 
 /* Whether every open handle of this backend holds a shared flock() on its
  * descriptor (posix.c), so that a tool's exclusive lock proves no handle is

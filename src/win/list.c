@@ -40,6 +40,13 @@ PRStatus prshm_stat_native(const char *native, prshm_seginfo *info) {
   return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);
 }
 
+PRStatus prshm_stat_object(const char *name, PRIntn object, prshm_seginfo *info) {
+  if (object != PRSHM_OBJECT_SEGMENT && object != PRSHM_OBJECT_SEMAPHORE &&
+      object != PRSHM_OBJECT_LOCK)
+    return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
+  return prshm_stat(name, info);
+}
+
 PRStatus prshm_remove_orphan(const prshm_seginfo *info) {
   if (info == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   return prshm__fail(PR_NOT_IMPLEMENTED_ERROR, ERROR_CALL_NOT_IMPLEMENTED);

@@ -83,6 +83,10 @@ PRBool prshm__win_name_needs_cwd(const char *name) {
 }
 
 size_t prshm__win_name_key(const char *cwd, const char *name, char *key) {
+  return prshm__win_name_key_kind(cwd, name, PRSHM__KIND_SEG, key);
+}
+
+size_t prshm__win_name_key_kind(const char *cwd, const char *name, prshm__kind kind, char *key) {
   char path[PRSHM__NAME_MAX + 3], base[PRSHM__WIN_CWD_BYTES + 2];
   char resolved[PRSHM__RESOLVED_MAX], body[PRSHM__KEY_SIZE];
   size_t skip, nslen, bodylen;
@@ -95,7 +99,7 @@ size_t prshm__win_name_key(const char *cwd, const char *name, char *key) {
     if (names_unixify(cwd, PR_TRUE, base, sizeof base) != 0) return 0;
   }
   if (prshm__name_resolve(base, path, resolved, sizeof resolved) < 0) return 0;
-  bodylen = prshm__name_encode(resolved, PRSHM__WIN_BODY_MAX, body);
+  bodylen = prshm__name_encode_kind(resolved, kind, PRSHM__WIN_BODY_MAX, body);
   nslen = strlen(ns);
   memcpy(key, ns, nslen);
   memcpy(key + nslen, body, bodylen + 1);

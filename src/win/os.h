@@ -39,4 +39,7 @@ static inline void prshm__run_once(prshm__once *once, void (*fn)(void)) {
   (void)InitOnceExecuteOnce(once, prshm__once_trampoline, (PVOID)&fn, NULL);
 }
 
+/* Thread-local storage for the fast paths (mingw emulates it). */
+#define PRSHM__FAST_TLS _Thread_local
+
 #endif /* PRSHM_OS_H */

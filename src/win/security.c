@@ -20,7 +20,9 @@
  * it, so the owner gets exactly O and anyone else exactly E; 0600, 0640 and
  * 0660 let only the creating user open the section, 0666 everyone. (The
  * owner can always read and change the DACL itself: Windows grants that to
- * owners whatever the DACL says.)
+ * owners whatever the DACL says.) Semaphores and mutexes get the same
+ * DACLs with their own rights: waiting and posting (or releasing) need
+ * read and write together, as on Unix, where a wait writes the count.
  *
  * Integrity. A mandatory label gives the section the integrity level of the
  * creating thread's token with no-read-up, no-write-up and no-execute-up,
@@ -70,11 +72,24 @@ static void security_marker(security_sid *s, DWORD state, PRUint64 size) {
   *GetSidSubAuthority(&s->sid, 3) = (DWORD)size;
 }
 
-/* The section rights of three rwx bits. Read includes reading the DACL,
- * which holds the segment's exact size. */
-static DWORD security_rights(unsigned bits) {
+/* The rights of three rwx bits for an object of `kind`. Read includes
+ * reading the DACL, which holds a segment's exact size and tells whether an
+ * object was deleted; a semaphore or mutex is used (waited on, posted,
+ * released) only with read and write both. */
+static DWORD security_rights(prshm__kind kind, unsigned bits) {
   DWORD rights = 0;
 
+  if (kind != PRSHM__KIND_SEG) {
+    /* Read alone is the DACL; read and write, every right an opener asks
+     * for: waiting (SYNCHRONIZE), posting (SEMAPHORE_MODIFY_STATE) and the
+     * state (SEMAPHORE_QUERY_STATE and MUTANT_QUERY_STATE, both 0x0001, the
+     * one specific right a mutex has: wine enforces it where it may not
+     * enforce SYNCHRONIZE). */
+    if ((bits & 4) != 0) rights |= READ_CONTROL;
+    if ((bits & 6) == 6)
+      rights |= SYNCHRONIZE | 0x0001 | (kind == PRSHM__KIND_SEM ? SEMAPHORE_MODIFY_STATE : 0);
+    return rights;
+  }
   if ((bits & 4) != 0) rights |= SECTION_QUERY | SECTION_MAP_READ | READ_CONTROL;
   if ((bits & 2) != 0) rights |= SECTION_MAP_WRITE;
   if ((bits & 1) != 0) rights |= SECTION_MAP_EXECUTE;
@@ -172,8 +187,12 @@ DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode) {
 }
 
 PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size) {
-  const DWORD o = security_rights((unsigned)mode >> 6 & 7);
-  const DWORD e = security_rights((unsigned)mode & 7);
+  return prshm__win_sd_for_kind(sd, PRSHM__KIND_SEG, mode, size);
+}
+
+PRStatus prshm__win_sd_for_kind(prshm__win_sd *sd, prshm__kind kind, PRIntn mode, PRUint64 size) {
+  const DWORD o = security_rights(kind, (unsigned)mode >> 6 & 7);
+  const DWORD e = security_rights(kind, (unsigned)mode & 7);
   security_sid everyone, marker;
   DWORD level;
   PACL acl;

@@ -46,6 +46,22 @@ typedef struct prshm__syscalls {
   PTP_WAIT (*create_tp_wait)(PTP_WAIT_CALLBACK callback, void *context);
   /* TlsAlloc(). */
   DWORD (*tls_alloc)(void);
+
+  /* Semaphores and locks (CreateMutexExW() above serves both). */
+  /* CreateSemaphoreW() with the largest count prshm allows, and
+   * OpenSemaphoreW(). */
+  HANDLE (*create_semaphore)(SECURITY_ATTRIBUTES *sa, LONG initial, const WCHAR *name);
+  HANDLE (*open_semaphore)(DWORD access, BOOL inherit, const WCHAR *name);
+  BOOL (*release_semaphore)(HANDLE sem, LONG count, LONG *previous);
+  /* OpenMutexW() and ReleaseMutex(). */
+  HANDLE (*open_mutex)(DWORD access, BOOL inherit, const WCHAR *name);
+  BOOL (*release_mutex)(HANDLE mutex);
+  /* NtQuerySemaphore() and NtQueryMutant() from ntdll: the semaphore's
+   * count; the mutex's count (1 free, 0 held, below 0 held recursively).
+   * FALSE with the error set (ERROR_CALL_NOT_IMPLEMENTED where ntdll lacks
+   * them). */
+  BOOL (*query_semaphore)(HANDLE sem, LONG *count);
+  BOOL (*query_mutex)(HANDLE mutex, LONG *count);
 } prshm__syscalls;
 
 /* The live table. Tests may assign entries; prshm__sys_reset() restores. */

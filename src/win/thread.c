@@ -17,11 +17,19 @@
  * not own). The callback lives in this file because every program that uses
  * prshm links it (src/error.c calls it), so the linker always keeps it.
  *
- * Sections: the text, thread exit and unload, the TLS callback.
+ * Also here: the clock, yielding, thread ids, and the thread-exit hook of
+ * read-section records (sync.h), kept in a fiber-local slot whose callback
+ * runs when the record's fiber or thread ends. Windows' process-wide
+ * barrier (FlushProcessWriteBuffers) is not relied on, since wine's may do
+ * nothing: read sections fence themselves here.
+ *
+ * Sections: the text, thread exit and unload, services of read sections
+ * and waits, the TLS callback.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "sync.h"
 #include "win.h"
 
 /* One thread's text. Created by the thread's first text; freed at its exit
@@ -148,6 +156,50 @@ void prshm__os_at_fork(void (*prepare)(void), void (*parent)(void), void (*child
   (void)child;
 }
 
+/* ---- Services of read sections and waits (sync.h) ---- */
+
+static DWORD reader_slot = FLS_OUT_OF_INDEXES; /* set once, inside reader_once */
+static prshm__once reader_once = PRSHM__ONCE_INIT;
+
+static void WINAPI reader_exit(void *r) { prshm__read_thread_exit(r); }
+
+static void reader_slot_create(void) { reader_slot = FlsAlloc(reader_exit); }
+
+PRStatus prshm__os_on_thread_exit(prshm__reader *r) {
+  prshm__run_once(&reader_once, reader_slot_create);
+  if (reader_slot == FLS_OUT_OF_INDEXES || !FlsSetValue(reader_slot, r)) return PR_FAILURE;
+  return PR_SUCCESS;
+}
+
+PRUint64 prshm__os_now_ns(void) {
+  static LARGE_INTEGER freq; /* counts per second; set once, racing harmlessly */
+  LARGE_INTEGER now;
+
+  if (freq.QuadPart == 0) (void)QueryPerformanceFrequency(&freq);
+  (void)QueryPerformanceCounter(&now);
+  return (PRUint64)(now.QuadPart / freq.QuadPart) * 1000000000u +
+         (PRUint64)(now.QuadPart % freq.QuadPart) * 1000000000u / (PRUint64)freq.QuadPart;
+}
+
+void prshm__os_yield(void) { (void)SwitchToThread(); }
+
+uintptr_t prshm__os_thread_id(void) { return (uintptr_t)GetCurrentThreadId(); }
+
+PRBool prshm__os_thread_alive(uintptr_t id) {
+  (void)id;
+  return PR_TRUE; /* closing a mutex handle is safe whoever holds it */
+}
+
+PRBool prshm__os_barrier_init(void) { return PR_FALSE; }
+
+void prshm__os_barrier(void) { PRSHM__FENCE(); }
+
+/* The module is being unloaded: its slot of read-section records is not
+ * used again. */
+static void reader_unload(void) {
+  if (reader_slot != FLS_OUT_OF_INDEXES) (void)FlsFree(reader_slot);
+}
+
 /* ---- The TLS callback ---- */
 
 /* Called by the loader, as a DLL's entry point is: for each thread that
@@ -163,6 +215,7 @@ static void NTAPI thread_tls_callback(PVOID module, DWORD reason, PVOID reserved
   if (reason == DLL_PROCESS_DETACH && reserved == NULL) {
     prshm__win_keep_unload();
     thread_unload();
+    reader_unload();
   }
 }
 

@@ -36,6 +36,9 @@ PRBool prshm__win_name_needs_cwd(const char *name);
  */
 size_t prshm__win_name_key(const char *cwd, const char *name, char *key);
 
+/* The same for an object of any kind: the key has that kind's prefix. */
+size_t prshm__win_name_key_kind(const char *cwd, const char *name, prshm__kind kind, char *key);
+
 /* Converts a key to the wide native name the Win32 calls take; `out` has
  * PRSHM__KEY_SIZE characters. */
 PRStatus prshm__win_widen(const char *key, WCHAR *out);
@@ -98,6 +101,9 @@ PRStatus prshm__win_sd_for_mode(prshm__win_sd *sd, PRIntn mode, PRUint64 size);
  * `creator`: the creator's, but at most Medium when the mode grants the
  * other class anything (other users run at Medium). */
 DWORD prshm__win_sd_level_for(DWORD creator, PRIntn mode);
+/* The same for an object of any kind (a semaphore's or a mutex's rights;
+ * `size` is 0 for them). */
+PRStatus prshm__win_sd_for_kind(prshm__win_sd *sd, prshm__kind kind, PRIntn mode, PRUint64 size);
 
 /* The DACL a deleted section gets: everyone may read the DACL (to learn
  * that it is deleted) and nobody may map it any more. */
@@ -151,5 +157,31 @@ size_t prshm__win_keep_count(void);
  * unloaded, and no callback may run into its code afterwards. The segments
  * then live on only while another handle holds them, as after an exit. */
 void prshm__win_keep_unload(void);
+
+/* ------------------------------------------------------------------------
+ * Looking names up (win32.c), for every kind of object.
+ */
+
+/* Records the failure of a call that looked a name up:
+ * PR_INVALID_STATE_ERROR when an object of another type has the name. */
+PRStatus prshm__win_fail_name(DWORD err);
+
+/* What an open of a name for READ_CONTROL alone found. */
+typedef enum prshm__win_probe_rv {
+  PROBE_ABSENT,  /* nothing has the name (any more) */
+  PROBE_HIDDEN,  /* something has it; this process may not even read its DACL */
+  PROBE_DELETED, /* a deleted object, still held by someone */
+  PROBE_PRESENT, /* an object this process may not use as asked */
+  PROBE_FAIL     /* error set */
+} prshm__win_probe_rv;
+
+/* Classifies the result of that open: `h` (closed here), or NULL and the
+ * error it failed with. */
+prshm__win_probe_rv prshm__win_probe_opened(HANDLE h, DWORD err);
+
+/* Deletes the object of `key`, which `open` opens (with the access asked,
+ * not inheritable): gives it the tombstone DACL, so that nobody can open
+ * it any more, and lets go of the handle this process keeps. */
+PRStatus prshm__win_remove(const char *key, HANDLE (*open)(DWORD access, const WCHAR *name));
 
 #endif /* PRSHM_WIN_H */

@@ -22,6 +22,9 @@
  * has a handle. A named mutex makes deletes of one name take turns, so that
  * exactly one of them succeeds.
  *
+ * Deleting works the same way for semaphores and mutexes (sync.c), which
+ * reuse it with their own open call; so does probing a name.
+ *
  * Sections of this file: keys and names, probing a name, opening an
  * existing section, creating one, open, delete, mapping, the table.
  */
@@ -66,12 +69,13 @@ static PRStatus win_cwd(char *cwd) {
   return prshm__fail_os((PRInt32)err);
 }
 
-static PRStatus win_key(const char *name, char *key) {
+static PRStatus win_key(const char *name, prshm__kind kind, char *key) {
   char cwd[PRSHM__WIN_CWD_BYTES];
 
   cwd[0] = '\0';
   if (prshm__win_name_needs_cwd(name) && win_cwd(cwd) != PR_SUCCESS) return PR_FAILURE;
-  if (prshm__win_name_key(cwd, name, key) == 0) return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
+  if (prshm__win_name_key_kind(cwd, name, kind, key) == 0)
+    return prshm__fail(PR_NAME_TOO_LONG_ERROR, 0);
   return PR_SUCCESS;
 }
 
@@ -85,31 +89,22 @@ static PRStatus win_native(const char *key, char *buf, size_t size) {
 }
 
 /* Records the failure of a call that looked a name up. ERROR_INVALID_HANDLE
- * there means the name belongs to an object that is not a section (an
- * event, a mutex), as EISDIR does on Unix. */
-static PRStatus win_fail_name(DWORD err) {
+ * there means the name belongs to an object of another type (an event, a
+ * mutex), as EISDIR does on Unix. */
+PRStatus prshm__win_fail_name(DWORD err) {
   if (err == ERROR_INVALID_HANDLE) return prshm__fail(PR_INVALID_STATE_ERROR, (PRInt32)err);
   return prshm__fail_os((PRInt32)err);
 }
+#define win_fail_name prshm__win_fail_name
 
-/* ---- Probing a name this process could not open for mapping ---- */
+/* ---- Probing a name this process could not open as asked ---- */
 
-typedef enum win_probe_rv {
-  PROBE_ABSENT,  /* nothing has the name (any more) */
-  PROBE_HIDDEN,  /* something has it; this process may not even read its DACL */
-  PROBE_DELETED, /* a deleted segment, still held by someone */
-  PROBE_PRESENT, /* a segment this process may not map as asked */
-  PROBE_FAIL     /* error set */
-} win_probe_rv;
-
-static win_probe_rv win_probe(const WCHAR *wname) {
-  HANDLE h = prshm__sys.open_mapping(READ_CONTROL, FALSE, wname);
+prshm__win_probe_rv prshm__win_probe_opened(HANDLE h, DWORD err) {
   prshm__win_state state;
   PRUint64 size;
   PRStatus rv;
 
   if (h == NULL) {
-    DWORD err = GetLastError();
     if (err == ERROR_FILE_NOT_FOUND) return PROBE_ABSENT;
     if (err == ERROR_ACCESS_DENIED) return PROBE_HIDDEN;
     (void)win_fail_name(err);
@@ -119,6 +114,11 @@ static win_probe_rv win_probe(const WCHAR *wname) {
   (void)prshm__sys.close_handle(h);
   if (rv != PR_SUCCESS) return PROBE_FAIL;
   return state == PRSHM__WIN_DELETED ? PROBE_DELETED : PROBE_PRESENT;
+}
+
+static prshm__win_probe_rv win_probe(const WCHAR *wname) {
+  HANDLE h = prshm__sys.open_mapping(READ_CONTROL, FALSE, wname);
+  return prshm__win_probe_opened(h, h == NULL ? GetLastError() : 0);
 }
 
 /* ---- Opening an existing section ---- */
@@ -322,11 +322,15 @@ static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode
 
 /* ---- Delete ---- */
 
-/* Why a segment could not be opened for deleting. */
-static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err) {
+/* Why an object could not be opened for deleting. */
+static PRStatus win_remove_denied(const char *key, const WCHAR *wname, DWORD err,
+                                  HANDLE (*open)(DWORD access, const WCHAR *name)) {
+  HANDLE h;
+
   if (err == ERROR_FILE_NOT_FOUND) return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
   if (err != ERROR_ACCESS_DENIED) return win_fail_name(err);
-  switch (win_probe(wname)) {
+  h = open(READ_CONTROL, wname);
+  switch (prshm__win_probe_opened(h, h == NULL ? GetLastError() : 0)) {
     case PROBE_DELETED:
       (void)prshm__win_keep_release_deleted(key, PR_TRUE);
       return prshm__fail(PR_FILE_NOT_FOUND_ERROR, (PRInt32)err);
@@ -431,7 +435,7 @@ static PRStatus win_mark_deleted(const char *key, HANDLE h) {
   return PR_SUCCESS;
 }
 
-static PRStatus win_remove(const char *key) {
+PRStatus prshm__win_remove(const char *key, HANDLE (*open)(DWORD access, const WCHAR *name)) {
   WCHAR wname[PRSHM__KEY_SIZE];
   HANDLE h, lock;
   PRStatus rv;
@@ -439,8 +443,8 @@ static PRStatus win_remove(const char *key) {
   if (prshm__win_widen(key, wname) != PR_SUCCESS) return PR_FAILURE;
   /* Only the owner may change the DACL (Windows grants it implicitly), as
    * only the owner may remove a segment from Unix's sticky /dev/shm. */
-  h = prshm__sys.open_mapping(WRITE_DAC | READ_CONTROL, FALSE, wname);
-  if (h == NULL) return win_remove_denied(key, wname, GetLastError());
+  h = open(WRITE_DAC | READ_CONTROL, wname);
+  if (h == NULL) return win_remove_denied(key, wname, GetLastError(), open);
   lock = win_lock(key);
   if (lock == NULL) goto close_section;
   rv = win_mark_deleted(key, h);
@@ -457,6 +461,12 @@ close_section:
   (void)prshm__sys.close_handle(h);
   return PR_FAILURE;
 }
+
+static HANDLE win_open_section(DWORD access, const WCHAR *name) {
+  return prshm__sys.open_mapping(access, FALSE, name);
+}
+
+static PRStatus win_remove(const char *key) { return prshm__win_remove(key, win_open_section); }
 
 /* ---- Mapping ---- */
 

@@ -77,8 +77,10 @@ bound() {
   syms=$(nm "$1")
   grep -qE " [UT] prshm_nspr_PR_OpenSharedMemory$" <<<"$syms" ||
     fail "$(basename "$1") does not call prshm_nspr_PR_OpenSharedMemory"
-  if grep -qE " [UT] PR_[A-Za-z]*SharedMemory$" <<<"$syms"; then
-    fail "$(basename "$1") calls a plain PR_*SharedMemory: $(grep -E ' [UT] PR_[A-Za-z]*SharedMemory$' <<<"$syms")"
+  grep -qE " [UT] prshm_nspr_PR_OpenSemaphore$" <<<"$syms" ||
+    fail "$(basename "$1") does not call prshm_nspr_PR_OpenSemaphore"
+  if grep -qE " [UT] PR_[A-Za-z]*(SharedMemory|Semaphore)$" <<<"$syms"; then
+    fail "$(basename "$1") calls a plain NSPR name: $(grep -E ' [UT] PR_[A-Za-z]*(SharedMemory|Semaphore)$' <<<"$syms")"
   fi
 }
 

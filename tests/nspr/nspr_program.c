@@ -2,8 +2,9 @@
  * nspr_program.c - a program written the way NSPR programs are, used to
  * test prshm beside NSPR. It includes nspr.h, starts NSPR threads with
  * PR_CreateThread, starts a second process with PR_CreateProcess and shares
- * a segment with it, installs an error table of its own, and checks every
- * failure through PR_GetError(), PR_GetOSError() and PR_ErrorToName().
+ * a segment with it, orders the two with named semaphores (pripcsem.h),
+ * installs an error table of its own, and checks every failure through
+ * PR_GetError(), PR_GetOSError() and PR_ErrorToName().
  *
  * The test scripts (check-nspr.sh) build it against the companion library
  * in every order of flags they claim, against NSPR alone (then run plainly,
@@ -14,12 +15,14 @@
  *                                      PRSHM_DIR must name DIR/ns
  *   nspr_program child prshm|nspr DIR  (the second process; internal)
  *
- * "prshm" expects prshm's shared memory: no file ever appears at the name's
- * path, the segment lives in PRSHM_DIR, and misuse gets prshm's error codes
- * where NSPR's differ (or crash). "nspr" expects NSPR's own: a key file at
- * the path (this is how the tests prove which one they got). Built with
- * -DWITH_PRSHM_EXT it also asks prshm_get_size(), which only prshm answers
- * (and with -DPRSHM_HEADER_FIRST includes prshm_ext.h before nspr.h).
+ * "prshm" expects prshm's shared memory and semaphores: no file ever
+ * appears at a name's path, the segment and the semaphores live in
+ * PRSHM_DIR, and misuse gets prshm's error codes where NSPR's differ (or
+ * crash, or hang). "nspr" expects NSPR's own: a key file at each path (this
+ * is how the tests prove which one they got). Built with -DWITH_PRSHM_EXT
+ * it also asks prshm_get_size() and prshm_sem_getvalue(), which only prshm
+ * answers (and with -DPRSHM_HEADER_FIRST includes prshm_ext.h before
+ * nspr.h).
  * Prints one line and exits 0 when every check holds.
  */
 /* prshm's header first or last: either order must bind the same. */
@@ -28,6 +31,7 @@
 #endif
 #ifdef WITHOUT_NSPR
 #include <prerror.h>
+#include <pripcsem.h>
 #include <prshm.h>
 #include <prtypes.h>
 #include <spawn.h>
@@ -52,9 +56,11 @@
 
 /* What the run expects and where it works. */
 static PRBool expect_prshm;
-static char seg_name[512]; /* DIR/segment: the segment's name */
-static char missing[512];  /* DIR/missing: a name that never exists */
-static char ns_dir[512];   /* DIR/ns: PRSHM_DIR */
+static char seg_name[512];  /* DIR/segment: the segment's name */
+static char missing[512];   /* DIR/missing: a name that never exists */
+static char go_name[512];   /* DIR/go: the semaphore the parent posts for the child */
+static char done_name[512]; /* DIR/done: the one the child posts for the parent */
+static char ns_dir[512];    /* DIR/ns: PRSHM_DIR */
 
 static int failures;
 
@@ -82,6 +88,19 @@ static void check_error(int line, PRErrorCode code, const char *name, PRInt32 os
   }
 }
 #define CHECK_ERROR(code, oserr) check_error(__LINE__, code, #code, oserr)
+
+/* After a call that failed: the thread's error is `code` (the OS error is
+ * not compared: NSPR's semaphores and prshm's come from different calls). */
+static void check_code(int line, PRErrorCode code, const char *name) {
+  PRErrorCode got = PR_GetError();
+
+  if (got != code) {
+    fprintf(stderr, "nspr_program: line %d: wanted %s (%d); got %s (%d)\n", line, name, (int)code,
+            PR_ErrorToName(got) != NULL ? PR_ErrorToName(got) : "(null)", (int)got);
+    failures++;
+  }
+}
+#define CHECK_CODE(code) check_code(__LINE__, code, #code)
 
 /* A stale text, which a failure recorded through PR_SetError() clears. */
 static void stale_text(void) { PR_SetErrorText(5, "stale"); }
@@ -191,6 +210,70 @@ static void check_prshm_errors(PRSharedMemory *shm) {
   CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR, 0);
 }
 
+/* ---- Semaphores ---- */
+
+/* Which semaphores these are, with the segment and the two semaphores
+ * created: prshm's make no file at the path. Linux's live in PRSHM_DIR
+ * beside the segment; the portable backend's are POSIX named semaphores,
+ * in a namespace of their own that PRSHM_DIR does not move. */
+static void check_which_sem(PRSem *go) {
+  if (expect_prshm) {
+    int n = ns_entries();
+
+    CHECK(!path_exists(go_name) && !path_exists(done_name), "prshm: no file at a semaphore's path");
+    CHECK(n == 3 || n == 1, "prshm: the semaphores are in PRSHM_DIR, or none of its own making");
+  } else {
+    CHECK(path_exists(go_name) && path_exists(done_name), "NSPR: its key files at the paths");
+    CHECK(ns_entries() == 0, "NSPR: nothing in PRSHM_DIR");
+  }
+#ifdef WITH_PRSHM_EXT
+  {
+    PRUint32 value = 99;
+    CHECK(prshm_sem_getvalue(go, &value) == PR_SUCCESS && value == 0,
+          "prshm_sem_getvalue() knows the handle");
+  }
+#else
+  (void)go;
+#endif
+}
+
+/* The failures NSPR's own tests expect, which both libraries report. */
+static void check_common_sem_errors(void) {
+  CHECK(PR_OpenSemaphore(go_name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 0) == NULL,
+        "create of an existing semaphore fails");
+  CHECK_CODE(PR_FILE_EXISTS_ERROR);
+  CHECK(PR_OpenSemaphore(missing, 0, 0600, 0) == NULL, "open of a missing semaphore fails");
+  CHECK_CODE(PR_FILE_NOT_FOUND_ERROR);
+}
+
+/* Where NSPR crashes (a NULL name, a second close) or hangs (a value of
+ * 32768 or more), prshm fails cleanly or works. */
+static void check_prshm_sem_errors(void) {
+  PRSem *big;
+
+  stale_text();
+  CHECK(PR_OpenSemaphore(NULL, PR_SEM_CREATE, 0600, 0) == NULL, "a NULL semaphore name fails");
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR, 0);
+  stale_text();
+  CHECK(PR_PostSemaphore(NULL) == PR_FAILURE, "a post on NULL fails");
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR, 0);
+  big = PR_OpenSemaphore(missing, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 40000);
+  CHECK(big != NULL, "a semaphore of value 40000");
+#ifdef WITH_PRSHM_EXT
+  {
+    PRUint32 value = 0;
+    CHECK(big != NULL && prshm_sem_getvalue(big, &value) == PR_SUCCESS && value == 40000,
+          "value 40000 kept");
+  }
+#endif
+  CHECK(big != NULL && PR_CloseSemaphore(big) == PR_SUCCESS, "close");
+  stale_text();
+  CHECK(PR_CloseSemaphore(big) == PR_FAILURE, "a second close of a semaphore fails");
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR, 0);
+  CHECK(PR_DeleteSemaphore(missing) == PR_SUCCESS, "delete");
+  CHECK(!path_exists(missing), "no file at the deleted semaphore's path");
+}
+
 /* ---- Threads (NSPR only) ---- */
 #ifndef WITHOUT_NSPR
 /* One worker's part: its index, and what it found wrong. */
@@ -283,12 +366,20 @@ static int run_child(const char *self, const char *mode, const char *dir) {
 static int child_main(void) {
   PRSharedMemory *shm = PR_OpenSharedMemory(seg_name, SEG_SIZE, 0, 0600);
   char *p = shm != NULL ? (char *)PR_AttachSharedMemory(shm, 0) : NULL;
+  PRSem *go = PR_OpenSemaphore(go_name, 0, 0600, 0);
+  PRSem *done = PR_OpenSemaphore(done_name, 0, 0600, 0);
 
   CHECK(p != NULL, "child: open and attach the parent's segment");
-  if (p == NULL) return 1;
+  CHECK(go != NULL && done != NULL, "child: open the parent's semaphores");
+  if (p == NULL || go == NULL || done == NULL) return 1;
+  CHECK(PR_WaitSemaphore(go) == PR_SUCCESS, "child: wait for the parent's post");
   CHECK(strcmp(p, "from the parent") == 0, "child: reads what the parent wrote");
   strcpy(p + 64, "from the child");
+  CHECK(PR_PostSemaphore(done) == PR_SUCCESS, "child: post for the parent");
+  CHECK(PR_CloseSemaphore(go) == PR_SUCCESS && PR_CloseSemaphore(done) == PR_SUCCESS,
+        "child: close the semaphores");
   check_common_errors();
+  check_common_sem_errors();
   CHECK(PR_DetachSharedMemory(shm, p) == PR_SUCCESS, "child: detach");
   CHECK(PR_CloseSharedMemory(shm) == PR_SUCCESS, "child: close");
   return failures == 0 ? 0 : 1;
@@ -296,6 +387,7 @@ static int child_main(void) {
 
 static int parent_main(const char *self, const char *mode, const char *dir) {
   PRSharedMemory *shm;
+  PRSem *go, *done;
   char *p;
 
   CHECK(!path_exists(seg_name) && ns_entries() == 0, "a fresh directory");
@@ -309,14 +401,31 @@ static int parent_main(const char *self, const char *mode, const char *dir) {
   if (p == NULL) return 1;
   strcpy(p, "from the parent");
   check_which(shm);
+  go = PR_OpenSemaphore(go_name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 0);
+  done = PR_OpenSemaphore(done_name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 0);
+  CHECK(go != NULL && done != NULL, "create the semaphores");
+  if (go == NULL || done == NULL) return 1;
+  check_which_sem(go);
   check_common_errors();
+  check_common_sem_errors();
   if (expect_prshm) check_prshm_errors(shm);
+  if (expect_prshm) check_prshm_sem_errors();
 #ifndef WITHOUT_NSPR
   check_threads(p);
   check_own_table(); /* prshm's failures left the program's table alone */
 #endif
+  /* The child waits for this post before it reads; the parent waits for
+   * the child's before it reads the answer. */
+  CHECK(PR_PostSemaphore(go) == PR_SUCCESS, "post for the child");
   CHECK(run_child(self, mode, dir) == 0, "the second process");
+  CHECK(PR_WaitSemaphore(done) == PR_SUCCESS, "wait for the child's post");
   CHECK(strcmp(p + 64, "from the child") == 0, "the second process's answer");
+  CHECK(PR_CloseSemaphore(go) == PR_SUCCESS && PR_CloseSemaphore(done) == PR_SUCCESS,
+        "close the semaphores");
+  CHECK(PR_DeleteSemaphore(go_name) == PR_SUCCESS && PR_DeleteSemaphore(done_name) == PR_SUCCESS,
+        "delete the semaphores");
+  CHECK(PR_OpenSemaphore(go_name, 0, 0, 0) == NULL, "a semaphore is gone after delete");
+  CHECK_CODE(PR_FILE_NOT_FOUND_ERROR);
   CHECK(PR_DetachSharedMemory(shm, p) == PR_SUCCESS, "detach");
   CHECK(PR_CloseSharedMemory(shm) == PR_SUCCESS, "close");
   CHECK(PR_DeleteSharedMemory(seg_name) == PR_SUCCESS, "delete");
@@ -340,6 +449,8 @@ int main(int argc, char **argv) {
   expect_prshm = strcmp(mode, "prshm") == 0 ? PR_TRUE : PR_FALSE;
   (void)snprintf(seg_name, sizeof seg_name, "%s/segment", dir);
   (void)snprintf(missing, sizeof missing, "%s/missing", dir);
+  (void)snprintf(go_name, sizeof go_name, "%s/go", dir);
+  (void)snprintf(done_name, sizeof done_name, "%s/done", dir);
   (void)snprintf(ns_dir, sizeof ns_dir, "%s/ns", dir);
   if (env == NULL || strcmp(env, ns_dir) != 0) {
     fprintf(stderr, "nspr_program: PRSHM_DIR must be %s\n", ns_dir);
@@ -353,7 +464,7 @@ int main(int argc, char **argv) {
   (void)PR_Cleanup();
 #endif
   if (!child && status == 0)
-    printf("nspr_program: ok, %s shared memory, errors through %s\n",
+    printf("nspr_program: ok, %s shared memory and semaphores, errors through %s\n",
            expect_prshm ? "prshm's" : "NSPR's",
 #ifdef WITHOUT_NSPR
            "the standalone library's state");

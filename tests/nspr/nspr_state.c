@@ -88,6 +88,58 @@ TEST(segment_is_prshm) {
   CHECK_OK(PR_DeleteSharedMemory(name));
 }
 
+/* A semaphore is prshm's: the extensions know the handle, values NSPR
+ * cannot hold are kept, and misuse fails into NSPR's error state where
+ * NSPR's own semaphores crash. */
+TEST(semaphore_is_prshm) {
+  const char *name = t_name("sem");
+  PRSem *a, *b;
+  PRUint32 value = 0;
+
+  a = PR_OpenSemaphore(name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 40000);
+  CHECK_NOT_NULL(a);
+  b = PR_OpenSemaphore(name, 0, 0, 0);
+  CHECK_NOT_NULL(b);
+  CHECK_OK(prshm_sem_getvalue(b, &value));
+  CHECK_EQ(value, 40000);
+  CHECK_OK(PR_WaitSemaphore(b));
+  CHECK_OK(PR_PostSemaphore(a));
+  CHECK_OK(PR_PostSemaphore(a));
+  CHECK_OK(prshm_sem_getvalue(a, &value));
+  CHECK_EQ(value, 40001);
+  CHECK(PR_OpenSemaphore(name, PR_SEM_CREATE | PR_SEM_EXCL, 0600, 0) == NULL);
+  CHECK_ERROR(PR_FILE_EXISTS_ERROR);
+  CHECK_STR(PR_ErrorToName(PR_GetError()), "PR_FILE_EXISTS_ERROR");
+  CHECK(PR_WaitSemaphore(NULL) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK_OK(PR_CloseSemaphore(b));
+  CHECK(PR_PostSemaphore(b) == PR_FAILURE);
+  CHECK_ERROR(PR_INVALID_ARGUMENT_ERROR);
+  CHECK_OK(PR_CloseSemaphore(a));
+  CHECK_OK(PR_DeleteSemaphore(name));
+  CHECK(PR_OpenSemaphore(name, 0, 0, 0) == NULL);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+  CHECK_EQ(PR_GetOSError(), ENOENT);
+}
+
+/* The robust lock through the companion: its failures are NSPR's too. */
+TEST(lock_is_prshm) {
+  const char *name = t_name("lock");
+  prshm_lock *lk = prshm_lock_open(name, PRSHM_LOCK_CREATE | PRSHM_LOCK_EXCL, 0600);
+  PRBool died = PR_TRUE;
+
+  CHECK_NOT_NULL(lk);
+  CHECK_OK(prshm_lock_acquire(lk, &died));
+  CHECK(!died);
+  CHECK(prshm_lock_tryacquire(lk, &died) == PR_FAILURE);
+  CHECK_ERROR(PR_DEADLOCK_ERROR); /* the holder itself */
+  CHECK_OK(prshm_lock_release(lk));
+  CHECK_OK(prshm_lock_close(lk));
+  CHECK_OK(prshm_lock_delete(name));
+  CHECK(prshm_lock_delete(name) == PR_FAILURE);
+  CHECK_ERROR(PR_FILE_NOT_FOUND_ERROR);
+}
+
 /* ---- Threads: NSPR's and plain POSIX threads, each failing its own way ---- */
 
 #define ROUNDS 200

@@ -35,17 +35,23 @@ set -e
 
 for page in man1/prshm.1 man3/PR_OpenSharedMemory.3 man3/PR_GetError.3 man3/prshm_ext.3 \
             man7/prshm.7 man3/PR_AttachSharedMemory.3 man3/PR_ErrorToString.3 \
-            man3/prshm_list_open.3; do
+            man3/prshm_list_open.3 man3/PR_OpenSemaphore.3 man3/PR_WaitSemaphore.3 \
+            man3/prshm_sem.3 man3/prshm_sem_timedwait.3 man3/prshm_lock.3 \
+            man3/prshm_lock_acquire.3; do
   [ -f "$prefix/share/man/$page" ] || fail "missing after install: share/man/$page"
 done
 if command -v man >/dev/null; then
   export MANPAGER=cat MANWIDTH=80
-  man -M "$prefix/share/man" 1 prshm | grep -q "see and manage named shared memory" || fail "man prshm"
+  man -M "$prefix/share/man" 1 prshm | grep -Eq "see +and +manage +named +shared +memory" || fail "man prshm"
   man -M "$prefix/share/man" 7 prshm | grep -q "DIFFERENCES FROM NSPR" || fail "man 7 prshm"
   # A function's own name leads to its family's page.
   man -M "$prefix/share/man" 3 PR_AttachSharedMemory | grep -q "PR_OpenSharedMemory" \
     || fail "man PR_AttachSharedMemory"
   man -M "$prefix/share/man" 3 prshm_remove_orphan | grep -q "prshm_list_open" \
     || fail "man prshm_remove_orphan"
+  man -M "$prefix/share/man" 3 PR_PostSemaphore | grep -q "PR_OpenSemaphore" \
+    || fail "man PR_PostSemaphore"
+  man -M "$prefix/share/man" 3 prshm_lock_release | grep -q "owner_died" \
+    || fail "man prshm_lock_release"
 fi
 echo "tool install check: the command and the manual work from the prefix"
