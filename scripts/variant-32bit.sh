@@ -54,6 +54,15 @@ if [ $qemu -eq 1 ]; then
     # choosing (strace: mmap(0x3f590000, 8192, ..., MAP_SHARED|MAP_FIXED)
     # = EINVAL), never on a huge page's boundary, so hugetlbfs cannot map.
     unix_fs.hugetlbfs_sizes_and_detach
+    # qemu-user answers madvise(MADV_WIPEONFORK) with success and does
+    # nothing (strace of the case: = 0), so a child made by _Fork() finds
+    # its parent's state in a page the kernel would have wiped.
+    unix_proclink.underscore_fork_child_links_its_own_file
+    # qemu-user has no set_robust_list() (ENOSYS in every thread it starts),
+    # so the kernel never releases a robust mutex whose holder died: the
+    # cases of a holder's death would wait for good.
+    sem.lock_holder_thread_exits unix_sem.lock_holders_killed_at_random
+    unix_sem.lock_held_by_a_killed_process unix_sem.each_death_is_reported_exactly_once
   )
 fi
 
