@@ -319,7 +319,18 @@ static void fs_op_open(fs_in *in, int kind) {
 static void fs_op_close(fs_in *in, int kind) {
   void *t = fs_pick_token(in, kind);
   int hi = fs_find(kind, t);
-  PRStatus rv = kind == FS_SEM ? PR_CloseSemaphore(t) : prshm_lock_close(t);
+  PRStatus rv;
+
+  /* Closing the handle through which this thread holds a lock keeps the
+   * lock's object mapped until the process exits (its address is on the
+   * thread's robust list; docs/semaphores.md), and every later input would
+   * find it mapped: a held lock is released before any of its handles
+   * closes (a release through any handle of it will do). */
+  if (kind == FS_LOCK && hi >= 0 && fs_objs[fs_handles[FS_LOCK][hi].obj].held) {
+    if (prshm_lock_release(t) != PR_SUCCESS) fs_fail("release before the last close failed");
+    fs_objs[fs_handles[FS_LOCK][hi].obj].held = 0;
+  }
+  rv = kind == FS_SEM ? PR_CloseSemaphore(t) : prshm_lock_close(t);
 
   fs_check("close", rv == PR_SUCCESS, hi >= 0 ? 0 : PR_INVALID_ARGUMENT_ERROR);
   if (hi >= 0) fs_drop(kind, hi);
