@@ -218,7 +218,8 @@ NSPR_API(PRStatus) prshm_sem_getvalue(PRSem *sem, PRUint32 *value);
  * Closing a handle does not release the lock. A thread that closes the
  * handle through which it holds the lock keeps holding it until it exits
  * (then the next holder is told), and the lock's small object stays mapped
- * in the process meanwhile.
+ * in the process until the process exits, even if the lock is then
+ * released through another handle. Release before closing.
  *
  * Names follow the rules of segments and semaphores; a lock, a semaphore
  * and a segment of the same name are three objects. Linux: a small file in
