@@ -329,47 +329,11 @@ PRBool prshm__unix_nlink_trusted(void) { return PR_TRUE; }
 
 /* ---- The segment backend ---- */
 
-/* What the open loop needs to open or create a segment. */
-typedef struct linux_seg_ctx {
-  PRSize size;     /* as given to PR_OpenSharedMemory() */
-  prshm__seg *seg; /* filled on success */
-} linux_seg_ctx;
-
-PRSHM__HOT static prshm__unix_check linux_seg_adopt(int fd, PRBool writable, void *ctx) {
-  linux_seg_ctx *c = ctx;
-  return prshm__unix_adopt(fd, writable, c->size, PR_TRUE, c->seg);
-}
-
-PRSHM__HOT static void linux_seg_created(int fd, void *ctx) {
-  linux_seg_ctx *c = ctx;
-  c->seg->os = (uintptr_t)fd;
-  c->seg->size = c->size;
-  c->seg->writable = PR_TRUE;
-}
-
-PRSHM__HOT static PRStatus linux_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                                      prshm__seg *seg) {
-  linux_seg_ctx c;
-  prshm__unix_opener op;
-
-  c.size = size;
-  c.seg = seg;
-  op.size = size;
-  op.flags = flags;
-  op.mode = mode;
-  op.mark_in_use = PR_FALSE;
-  op.adopt = linux_seg_adopt;
-  op.init = NULL;
-  op.created = linux_seg_created;
-  op.ctx = &c;
-  return prshm__unix_open_file(key, &op);
-}
-
 const prshm__backend prshm__backend_impl = {
     "linux",
     linux_key,
     prshm__unix_native,
-    linux_open,
+    prshm__unix_open_segment,
     prshm__unix_map,
     prshm__unix_unmap,
     prshm__unix_close,

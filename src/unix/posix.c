@@ -277,45 +277,15 @@ PRBool prshm__unix_nlink_trusted(void) {
 
 /* ---- The segment backend ---- */
 
-/* What the open loop needs to open or create a segment. */
-typedef struct posix_seg_ctx {
-  PRSize size;     /* as given to PR_OpenSharedMemory() */
-  prshm__seg *seg; /* filled on success */
-} posix_seg_ctx;
-
-static prshm__unix_check posix_seg_adopt(int fd, PRBool writable, void *ctx) {
-  posix_seg_ctx *c = ctx;
-  return prshm__unix_adopt(fd, writable, c->size, prshm__unix_nlink_trusted(), c->seg);
-}
-
-static void posix_seg_created(int fd, void *ctx) {
-  posix_seg_ctx *c = ctx;
-  c->seg->os = (uintptr_t)fd;
-  c->seg->size = c->size;
-  c->seg->writable = PR_TRUE;
-}
-
-static PRStatus posix_open(const char *key, PRSize size, PRIntn flags, PRIntn mode,
-                           prshm__seg *seg) {
-  posix_seg_ctx c;
-  prshm__unix_opener op;
-
-  c.size = size;
-  c.seg = seg;
-  op.size = size;
-  op.flags = flags;
-  op.mode = mode;
-  op.mark_in_use = PR_TRUE;
-  op.adopt = posix_seg_adopt;
-  op.init = NULL;
-  op.created = posix_seg_created;
-  op.ctx = &c;
-  return prshm__unix_open_file(key, &op);
-}
-
 const prshm__backend prshm__backend_impl = {
-    "posix",           posix_key,                prshm__unix_native,
-    posix_open,        prshm__unix_map,          prshm__unix_unmap,
-    prshm__unix_close, prshm__unix_remove_file, prshm__unix_key_of_native,
+    "posix",
+    posix_key,
+    prshm__unix_native,
+    prshm__unix_open_segment,
+    prshm__unix_map,
+    prshm__unix_unmap,
+    prshm__unix_close,
+    prshm__unix_remove_file,
+    prshm__unix_key_of_native,
     prshm__unix_where,
 };

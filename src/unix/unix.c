@@ -352,6 +352,43 @@ fail:
   return PRSHM__UNIX_FAIL;
 }
 
+/* What the open loop needs to open or create a segment. */
+typedef struct unix_seg_ctx {
+  PRSize size;     /* as given to PR_OpenSharedMemory() */
+  prshm__seg *seg; /* filled on success */
+} unix_seg_ctx;
+
+PRSHM__HOT static prshm__unix_check unix_seg_adopt(int fd, PRBool writable, void *ctx) {
+  unix_seg_ctx *c = ctx;
+  return prshm__unix_adopt(fd, writable, c->size, prshm__unix_nlink_trusted(), c->seg);
+}
+
+PRSHM__HOT static void unix_seg_created(int fd, void *ctx) {
+  unix_seg_ctx *c = ctx;
+  c->seg->os = (uintptr_t)fd;
+  c->seg->size = c->size;
+  c->seg->writable = PR_TRUE;
+}
+
+PRSHM__HOT PRStatus prshm__unix_open_segment(const char *key, PRSize size, PRIntn flags,
+                                             PRIntn mode, prshm__seg *seg) {
+  unix_seg_ctx c;
+  prshm__unix_opener op;
+
+  c.size = size;
+  c.seg = seg;
+  op.size = size;
+  op.flags = flags;
+  op.mode = mode;
+  /* Where handles hold a shared flock() as the in-use mark (posix.c). */
+  op.mark_in_use = prshm__unix_handles_lock;
+  op.adopt = unix_seg_adopt;
+  op.init = NULL;
+  op.created = unix_seg_created;
+  op.ctx = &c;
+  return prshm__unix_open_file(key, &op);
+}
+
 PRSHM__HOT void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {
   int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
   void *addr;

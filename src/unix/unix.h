@@ -101,6 +101,11 @@ PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op);
 /* Removes the file of `key` from the namespace (backend's file). */
 PRStatus prshm__unix_remove_file(const char *key);
 
+/* The backends' open of a segment: prshm__unix_open_file() with the
+ * segment's adopt and created steps (unix.c). */
+PRStatus prshm__unix_open_segment(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+                                  prshm__seg *seg);
+
 /* Whether the link count of a descriptor of the namespace tells that its
  * file was removed (backend's file): a file's does; a shared memory
  * object's means nothing outside Linux. */
@@ -150,8 +155,8 @@ typedef struct prshm__unix_objtype {
  * it. Opening needs read and write permission (PR_NO_ACCESS_RIGHTS_ERROR).
  * A file of another kind, size or format is PR_INVALID_STATE_ERROR. */
 PRStatus prshm__unix_object_open(const char *key, PRIntn flags, PRIntn mode,
-                                 const prshm__unix_objtype *type, const void *arg,
-                                 prshm__sync *s, PRBool *created);
+                                 const prshm__unix_objtype *type, const void *arg, prshm__sync *s,
+                                 PRBool *created);
 
 /* Unmaps the object and closes its descriptor, if kept. */
 PRStatus prshm__unix_object_close(prshm__sync *s);
