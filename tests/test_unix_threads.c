@@ -620,3 +620,38 @@ TEST(fork_while_other_threads_are_inside_prshm) {
   CHECK_OK(PR_DetachSharedMemory(shm, p));
   CHECK_OK(PR_CloseSharedMemory(shm));
 }
+
+/* ---- The library's own mutex (os.h) ---- */
+
+#define THR_MUTEX_THREADS 4
+#define THR_MUTEX_ROUNDS 200000
+
+static prshm__mutex thr_mutex = PRSHM__MUTEX_INIT;
+static unsigned long thr_mutex_count; /* guarded by thr_mutex, plain on purpose */
+
+static void *thr_mutex_add(void *arg) {
+  int i;
+
+  (void)arg;
+  for (i = 0; i < THR_MUTEX_ROUNDS; i++) {
+    prshm__mutex_lock(&thr_mutex);
+    thr_mutex_count++;
+    /* Now and then held across a yield, so that others queue behind it
+     * and sleep: the contended lock and the wake on unlock run too. */
+    if (i % 1000 == 0) (void)sched_yield();
+    prshm__mutex_unlock(&thr_mutex);
+  }
+  return NULL;
+}
+
+/* More threads than CPUs take the mutex that guards the handle table:
+ * no increment is lost, and no thread is left asleep (each joins). */
+TEST(library_mutex_excludes_and_wakes) {
+  pthread_t threads[THR_MUTEX_THREADS];
+  int i;
+
+  for (i = 0; i < THR_MUTEX_THREADS; i++)
+    CHECK_EQ(pthread_create(&threads[i], NULL, thr_mutex_add, NULL), 0);
+  for (i = 0; i < THR_MUTEX_THREADS; i++) CHECK_EQ(pthread_join(threads[i], NULL), 0);
+  CHECK_EQ(thr_mutex_count, (unsigned long)THR_MUTEX_THREADS * THR_MUTEX_ROUNDS);
+}

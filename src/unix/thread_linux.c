@@ -24,6 +24,19 @@ long prshm__sys_futex(_Atomic uint32_t *word, int op, uint32_t val,
   return syscall(SYS_futex, word, op, val, deadline, NULL, 0);
 }
 
+/* The contended lock of os.h's mutex: marks the word "held with sleepers"
+ * and sleeps until it finds it free, then holds it in that state (a
+ * sleeper may remain, so its unlock wakes one). A spurious wake or a
+ * signal only goes round again. */
+void prshm__mutex_wait(prshm__mutex *m) {
+  while (atomic_exchange_explicit(&m->word, 2, memory_order_acquire) != 0)
+    (void)syscall(SYS_futex, &m->word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+}
+
+void prshm__mutex_wake(prshm__mutex *m) {
+  (void)syscall(SYS_futex, &m->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 int prshm__sys_membarrier(int cmd) { return (int)syscall(SYS_membarrier, cmd, 0, 0); }
 
 int prshm__sys_mutex_init(pthread_mutex_t *m) {
