@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "list.h"
 #include "runner.h"
 #include "sys.h"
 #include "unix.h"
@@ -781,11 +782,16 @@ static pthread_t ls_race_thread;
 static const char *ls_race_name;
 static PRSharedMemory *ls_race_shm;
 static prshm__syscalls ls_real;
+static atomic_int ls_race_opened; /* the opener's open has returned */
+/* Set: the remover, once it has moved the name aside, waits for the
+ * opener's open to return before it goes on. */
+static int ls_race_hold_after_move;
 
 static void *ls_race_open(void *arg) {
   (void)arg;
   atomic_store(&ls_race_tid, (long)syscall(SYS_gettid));
   ls_race_shm = PR_OpenSharedMemory(ls_race_name, 4096, PR_SHM_CREATE, 0600);
+  atomic_store(&ls_race_opened, 1);
   return NULL;
 }
 
@@ -848,8 +854,20 @@ static void ls_race_start(void) {
  * lease (and, portable backend, the exclusive lock): with a lease, the name
  * is first moved (rename); without one, removed (unlink). */
 static int ls_race_sys_rename(const char *from, const char *to) {
+  static int moved;
+  time_t deadline = time(NULL) + 30;
+  int rv;
+
   ls_race_start();
-  return ls_real.rename_noreplace(from, to);
+  rv = ls_real.rename_noreplace(from, to);
+  if (rv != 0 || !ls_race_hold_after_move || moved++) return rv;
+  /* Polled with a bound: this waits for a state, not for a time. */
+  while (atomic_load(&ls_race_opened) == 0 && time(NULL) < deadline) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  CHECK(atomic_load(&ls_race_opened) != 0);
+  return rv;
 }
 
 static int ls_race_sys_unlink(const char *path) {
@@ -857,13 +875,39 @@ static int ls_race_sys_unlink(const char *path) {
   return ls_real.unlink(path);
 }
 
+/* Removes the file of inode `ino` left under a temporary name in the
+ * namespace's directory; whether there was one. */
+static int ls_remove_leftover(ino_t ino) {
+  char where[PRSHM_NATIVE_NAME_MAX];
+  struct dirent *e;
+  struct stat st;
+  int found = 0;
+  DIR *d;
+
+  CHECK_OK(prshm_namespace(where, sizeof where));
+  d = opendir(where);
+  CHECK_NOT_NULL(d);
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, PRSHM__LIST_TEMP_PREFIX, strlen(PRSHM__LIST_TEMP_PREFIX)) != 0 ||
+        fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_ino != ino)
+      continue;
+    CHECK_EQ(unlinkat(dirfd(d), e->d_name, 0), 0);
+    found = 1;
+  }
+  closedir(d);
+  return found;
+}
+
 /* With the lease test (Linux): the opener waiting on the lease has broken
- * it, so the removal is called off, the name kept, and the opener gets
- * the segment. Without it (portable backend): the opener waits for the
- * removal, then finds the name gone and creates a new segment, which the
- * name reaches. Either way the opener never keeps a segment no name
- * reaches. */
-static void ls_race(void) {
+ * it, so the removal is called off and the name kept. The opener then gets
+ * the segment, or, if its retry came while the name was moved aside, a
+ * new segment under the name; the old one is then left under its
+ * temporary name for a later prune (remove.c). Without the lease test
+ * (portable backend): the opener waits for the removal, then finds the
+ * name gone and creates a new segment, which the name reaches. Either way
+ * the opener never keeps a segment no name reaches. Returns whether the
+ * name reaches a new segment. */
+static int ls_race(void) {
   prshm_seginfo info, now;
   prshm__handle *h;
   struct stat st;
@@ -893,21 +937,36 @@ static void ls_race(void) {
   if ((info.evidence & PRSHM_FREE_PROVED) != 0) {
     CHECK_EQ(rv, PR_FAILURE);
     CHECK_ERROR(PR_FILE_IS_BUSY_ERROR);
-    CHECK_EQ(now.inode, info.inode); /* the very segment, kept */
+    /* The very segment, kept; or a new one, the old left for prune. */
+    if (now.inode != info.inode) CHECK(ls_remove_leftover((ino_t)info.inode));
   } else {
     CHECK_OK(rv);
   }
   CHECK_OK(PR_CloseSharedMemory(ls_race_shm));
+  return now.inode != info.inode;
 }
 
 TEST(opener_racing_removal) {
   ls_private();
-  ls_race();
+  (void)ls_race();
 }
 
 TEST(opener_racing_removal_default_namespace) {
   if (getenv(PRSHM_DIR_ENV) != NULL) SKIP("PRSHM_DIR is set");
-  ls_race();
+  (void)ls_race();
+}
+
+/* The opener, turned away by the remover's lease, tries again while the
+ * remover has the name moved aside: it finds no name and creates a new
+ * segment under it. The removal, its lease broken, is called off; the old
+ * segment cannot go back under the taken name and is left under its
+ * temporary name for prune (which ls_race() checks and removes). Without
+ * the lease (portable backend) the old name is simply removed and the
+ * opener creates anew all the same. */
+TEST(opener_creating_while_name_moved_aside) {
+  ls_private();
+  ls_race_hold_after_move = 1;
+  CHECK(ls_race());
 }
 
 /* ---- What cannot be checked is never called orphaned ---- */
