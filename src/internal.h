@@ -49,6 +49,14 @@
 #define PRSHM__COLD
 #endif
 
+/* Starts a variable on a line of memory of its own (64 bytes, x86 and
+ * most ARM cores), for state the hot paths read together. */
+#if defined(__GNUC__)
+#define PRSHM__LINE_ALIGNED __attribute__((aligned(64)))
+#else
+#define PRSHM__LINE_ALIGNED
+#endif
+
 /* The longest name a caller may pass, in bytes (NSPR's own limit). */
 #define PRSHM__NAME_MAX 1023
 
@@ -59,6 +67,13 @@
 /* A buffer of this size holds any key (the backend's object name without
  * its namespace), terminator included. */
 #define PRSHM__KEY_SIZE 256
+
+/* The bytes the front door keeps free in front of a key it passes to a
+ * backend's open (its buffer is PRSHM__KEY_ROOM + PRSHM__KEY_SIZE bytes,
+ * the key at PRSHM__KEY_ROOM), so that a backend whose objects are files
+ * can write the directory there and open the path in place: no second
+ * buffer, no copy of the key. */
+#define PRSHM__KEY_ROOM 64
 
 /* The largest size PR_OpenSharedMemory() accepts, to create or to open:
  * PTRDIFF_MAX rounded down to 64 KiB (2^63 - 64 KiB on 64-bit systems,
@@ -223,8 +238,10 @@ typedef struct prshm__backend {
 
   /* Opens or creates the segment of `key` as PR_OpenSharedMemory() says:
    * flags within PRSHM__OPEN_FLAGS, mode within 0777, size > 0 when
-   * creating. Fills *seg on success. */
-  PRStatus (*open)(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg);
+   * creating. Fills *seg on success. `key` is PRSHM__KEY_ROOM bytes into
+   * its buffer, and the backend may overwrite those bytes in front of it
+   * (never the key itself). */
+  PRStatus (*open)(char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg);
 
   /* Maps the whole of seg->size; NULL on failure. */
   void *(*map)(const prshm__seg *seg, PRBool readonly);

@@ -26,7 +26,7 @@
  * they load the pointer first, so a pointer seen with a matching token is
  * that token's own, and a grace period keeps it alive.
  *
- * One mutex, registry_lock, guards every write to the table, every
+ * One mutex, registry.lock, guards every write to the table, every
  * handle's reference count, and every segment handle's list of attached
  * addresses. It is held only for table work, never across a system call,
  * so a slow mmap in one thread does not stall the others. fork() takes it
@@ -59,21 +59,23 @@
 /* Closed segment handles kept for reuse; beyond these, they go to free(). */
 #define REGISTRY_SPARES 16
 
+/* What a segment's open, attach, detach and close use comes first, in 64
+ * bytes (on 64-bit systems), so that it spans at most two lines of memory. */
 struct prshm__handle {
-  prshm__kind kind; /* what the handle is; immutable */
+  prshm__kind kind;                 /* what the handle is; immutable */
+  unsigned refs;                    /* callers using the handle now, plus 1 until closed */
+  uint32_t naddrs;                  /* entries used in addrs */
+  uint32_t addrcap;                 /* entries available in addrs */
+  void **addrs;                     /* segments: addresses attached through this handle:
+                                       inline_addrs until more are needed, then a heap array */
+  void *inline_addrs[INLINE_ADDRS]; /* the first attachments' storage */
   union {
     prshm__seg seg;   /* a segment's OS side; immutable after open */
     prshm__sync sync; /* a semaphore's or lock's (sync.h) */
   } os;
   /* Releases os.sync (semaphores and locks); immutable. */
   PRStatus (*close_sync)(prshm__sync *s);
-  unsigned refs;                    /* callers using the handle now, plus 1 until closed */
-  void **addrs;                     /* segments: addresses attached through this handle:
-                                       inline_addrs until more are needed, then a heap array */
-  size_t naddrs;                    /* entries used in addrs */
-  size_t addrcap;                   /* entries available in addrs */
-  void *inline_addrs[INLINE_ADDRS]; /* the first attachments' storage */
-  prshm__handle *next_spare;        /* while a spare: the next spare, or NULL */
+  prshm__handle *next_spare; /* while a spare: the next spare, or NULL */
 };
 
 /* What is left to do, outside the lock, once a handle's last reference is
@@ -90,22 +92,29 @@ typedef struct registry_remains {
 prshm__slot prshm__registry_chunk0[PRSHM__CHUNK0];
 _Atomic(prshm__slot *) prshm__registry_chunks[PRSHM__CHUNKS];
 
-static prshm__mutex registry_lock = PRSHM__MUTEX_INIT;
-static size_t registry_used;           /* slots ever handed out (high mark) */
-static size_t registry_free_head;      /* first free slot's index + 1, or 0 */
-static size_t registry_open;           /* handles open now */
-static prshm__handle *registry_spares; /* closed segment handles kept, linked */
-static size_t registry_nspares;        /* entries in registry_spares */
-/* The first generation of a new slot, the last one before it retires, and
- * the number of slots the index may name: constants but for tests
- * (prshm__registry_test_limits). */
-static uintptr_t registry_first_gen = 1;
-static uintptr_t registry_last_gen = GEN_MAX;
-static size_t registry_idx_limit = IDX_LIMIT;
+/* The table's state, together: every open, attach, detach and close reads
+ * the lock and most of these, and in one line of memory they cost one
+ * fetch after the system call before them, not several. */
+static struct {
+  prshm__mutex lock;     /* the registry's lock (top of this file) */
+  size_t used;           /* slots ever handed out (high mark) */
+  size_t free_head;      /* first free slot's index + 1, or 0 */
+  size_t open;           /* handles open now */
+  prshm__handle *spares; /* closed segment handles kept, linked */
+  size_t nspares;        /* entries in spares */
+  /* The last generation of a slot before it retires, the first of a new
+   * slot, and the number of slots the index may name: constants but for
+   * tests (prshm__registry_test_limits). */
+  uintptr_t last_gen;
+  uintptr_t first_gen;
+  size_t idx_limit;
+} registry PRSHM__LINE_ALIGNED = {
+    PRSHM__MUTEX_INIT, 0, 0, 0, NULL, 0, GEN_MAX, 1, IDX_LIMIT,
+};
 
 /* fork(): the child gets the table in a consistent state, and unlocked. */
-static void registry_fork_prepare(void) { prshm__mutex_lock(&registry_lock); }
-static void registry_fork_release(void) { prshm__mutex_unlock(&registry_lock); }
+static void registry_fork_prepare(void) { prshm__mutex_lock(&registry.lock); }
+static void registry_fork_release(void) { prshm__mutex_unlock(&registry.lock); }
 
 __attribute__((constructor)) static void registry_init(void) {
   prshm__os_at_fork(registry_fork_prepare, registry_fork_release, registry_fork_release);
@@ -118,7 +127,7 @@ PRSHM__HOT static uintptr_t registry_token(size_t idx, uintptr_t gen, prshm__kin
 
 /* ---- Slots ---- */
 
-/* The slot of an index below registry_used, whose chunk exists. Lock held. */
+/* The slot of an index below registry.used, whose chunk exists. Lock held. */
 PRSHM__HOT static prshm__slot *registry_slot(size_t idx) {
   prshm__slot *slot = prshm__slot_at(idx);
 
@@ -132,17 +141,17 @@ PRSHM__HOT static size_t registry_take_slot(void) {
   size_t idx, v;
   unsigned k;
 
-  if (registry_free_head != 0) {
-    idx = registry_free_head - 1;
-    registry_free_head = registry_slot(idx)->next_free;
+  if (registry.free_head != 0) {
+    idx = registry.free_head - 1;
+    registry.free_head = registry_slot(idx)->next_free;
     return idx;
   }
-  if (registry_used == registry_idx_limit) {
+  if (registry.used == registry.idx_limit) {
     /* Every token value has been handed out once: none may come back. */
     prshm__fail(PR_INSUFFICIENT_RESOURCES_ERROR, 0);
     return SIZE_MAX;
   }
-  idx = registry_used;
+  idx = registry.used;
   /* The chunk of idx (as prshm__slot_at() finds it); chunk 0 is static. */
   for (k = 0, v = idx + PRSHM__CHUNK0; (v >> (PRSHM__CHUNK0_BITS + k)) > 1; k++) {
   }
@@ -154,8 +163,8 @@ PRSHM__HOT static size_t registry_take_slot(void) {
     }
     atomic_store_explicit(&prshm__registry_chunks[k], chunk, memory_order_release);
   }
-  registry_used++;
-  registry_slot(idx)->gen = registry_first_gen;
+  registry.used++;
+  registry_slot(idx)->gen = registry.first_gen;
   return idx;
 }
 
@@ -169,18 +178,18 @@ PRSHM__HOT static void registry_free_slot(size_t idx) {
   atomic_store_explicit(&slot->obj, NULL, memory_order_relaxed);
   /* Every copy of the old token is stale from here on. */
   atomic_store_explicit(&slot->token, 0, memory_order_relaxed);
-  if (slot->gen >= registry_last_gen) return; /* retired: off every list */
+  if (slot->gen >= registry.last_gen) return; /* retired: off every list */
   slot->gen++;
-  slot->next_free = registry_free_head;
-  registry_free_head = idx + 1;
+  slot->next_free = registry.free_head;
+  registry.free_head = idx + 1;
 }
 
 void prshm__registry_test_limits(uintptr_t first_gen, uintptr_t last_gen, size_t slots) {
-  prshm__mutex_lock(&registry_lock);
-  registry_first_gen = first_gen != 0 ? first_gen : 1;
-  registry_last_gen = last_gen != 0 && last_gen <= GEN_MAX ? last_gen : GEN_MAX;
-  registry_idx_limit = slots != 0 && slots <= IDX_LIMIT ? slots : IDX_LIMIT;
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
+  registry.first_gen = first_gen != 0 ? first_gen : 1;
+  registry.last_gen = last_gen != 0 && last_gen <= GEN_MAX ? last_gen : GEN_MAX;
+  registry.idx_limit = slots != 0 && slots <= IDX_LIMIT ? slots : IDX_LIMIT;
+  prshm__mutex_unlock(&registry.lock);
 }
 
 /* ---- Adding ---- */
@@ -188,20 +197,20 @@ void prshm__registry_test_limits(uintptr_t first_gen, uintptr_t last_gen, size_t
 /* Keeps a segment handle no one uses any more as a spare, if there is
  * room; PR_TRUE if it was kept. Lock held. */
 PRSHM__HOT static PRBool registry_keep_spare(prshm__handle *h) {
-  if (registry_nspares == REGISTRY_SPARES) return PR_FALSE;
-  h->next_spare = registry_spares;
-  registry_spares = h;
-  registry_nspares++;
+  if (registry.nspares == REGISTRY_SPARES) return PR_FALSE;
+  h->next_spare = registry.spares;
+  registry.spares = h;
+  registry.nspares++;
   return PR_TRUE;
 }
 
 /* A spare segment handle, or NULL if there is none. Lock held. */
 PRSHM__HOT static prshm__handle *registry_take_spare(void) {
-  prshm__handle *h = registry_spares;
+  prshm__handle *h = registry.spares;
 
   if (h != NULL) {
-    registry_spares = h->next_spare;
-    registry_nspares--;
+    registry.spares = h->next_spare;
+    registry.nspares--;
   }
   return h;
 }
@@ -225,7 +234,7 @@ PRSHM__HOT static uintptr_t registry_add_locked(prshm__handle *h) {
       atomic_store_explicit(&slot->obj, h->os.sync.addr, memory_order_release);
     else if (h->kind == PRSHM__KIND_LOCK)
       atomic_store_explicit(&slot->fast, &h->os.sync, memory_order_release);
-    registry_open++;
+    registry.open++;
   }
   return token;
 }
@@ -234,9 +243,9 @@ PRSHM__HOT static uintptr_t registry_add_locked(prshm__handle *h) {
 static uintptr_t registry_add(prshm__handle *h) {
   uintptr_t token;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   token = registry_add_locked(h);
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (token == 0) free(h); /* registry_take_slot() set the error */
   return token;
 }
@@ -245,25 +254,29 @@ PRSHM__HOT PRSharedMemory *prshm__registry_add(const prshm__seg *seg) {
   prshm__handle *h;
   uintptr_t token;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   h = registry_take_spare();
   if (h == NULL) {
     /* No spare: allocate without holding the lock. */
-    prshm__mutex_unlock(&registry_lock);
+    prshm__mutex_unlock(&registry.lock);
     h = malloc(sizeof *h);
     if (h == NULL) {
       prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
       return NULL;
     }
-    prshm__mutex_lock(&registry_lock);
+    prshm__mutex_lock(&registry.lock);
   }
-  memset(h, 0, sizeof *h);
+  /* Every field a segment's handle uses, and no more: a spare's memory
+   * is not touched beyond them. */
   h->kind = PRSHM__KIND_SEG;
+  h->naddrs = 0;
   h->os.seg = *seg;
+  h->close_sync = NULL;
+  h->next_spare = NULL;
   token = registry_add_locked(h);
   /* No slot (registry_take_slot() set the error): keep or free it. */
   if (token == 0 && registry_keep_spare(h)) h = NULL;
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (token == 0) free(h);
   return (PRSharedMemory *)token;
 }
@@ -297,7 +310,7 @@ PRSHM__HOT static prshm__handle *registry_lookup(const void *token, prshm__kind 
   size_t idx = (size_t)(t >> TOKEN_TAG_BITS) & (IDX_LIMIT - 1);
   prshm__slot *slot;
 
-  if ((t & ((1u << TOKEN_TAG_BITS) - 1)) != prshm__token_tag(kind) || idx >= registry_used)
+  if ((t & ((1u << TOKEN_TAG_BITS) - 1)) != prshm__token_tag(kind) || idx >= registry.used)
     return NULL;
   slot = registry_slot(idx);
   if (atomic_load_explicit(&slot->token, memory_order_relaxed) != t) return NULL;
@@ -309,10 +322,10 @@ PRSHM__HOT prshm__handle *prshm__registry_acquire_kind(const void *token, prshm_
   prshm__handle *h;
   size_t idx;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   h = registry_lookup(token, kind, &idx);
   if (h != NULL) h->refs++;
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (h == NULL) prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   return h;
 }
@@ -347,8 +360,9 @@ PRSHM__HOT static PRStatus registry_finish(registry_remains *r) {
 
   if (r->seg_kind) {
     rv = prshm__backend_impl.close(&r->seg);
-    free(r->heap);
-    free(h);
+    /* Usually both NULL (inline addresses, a spare kept): no call then. */
+    if (r->heap != NULL) free(r->heap);
+    if (h != NULL) free(h);
     return rv;
   }
   /* A fast path may have found the handle just before it closed. */
@@ -363,10 +377,10 @@ PRSHM__HOT void prshm__registry_release(prshm__handle *h) {
   registry_remains r;
   unsigned refs;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   refs = --h->refs;
   if (refs == 0) registry_retire(h, &r);
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (refs == 0) (void)registry_finish(&r);
 }
 
@@ -376,15 +390,15 @@ PRSHM__HOT PRStatus prshm__registry_close_kind(const void *token, prshm__kind ki
   unsigned refs = 1;
   size_t idx;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   h = registry_lookup(token, kind, &idx);
   if (h != NULL) {
     registry_free_slot(idx);
-    registry_open--;
+    registry.open--;
     refs = --h->refs;
     if (refs == 0) registry_retire(h, &r);
   }
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (h == NULL) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   /* A call still using the handle releases it when it finishes. */
   return refs == 0 ? registry_finish(&r) : PR_SUCCESS;
@@ -397,9 +411,9 @@ PRSHM__HOT PRStatus prshm__registry_close(PRSharedMemory *token) {
 size_t prshm__registry_count(void) {
   size_t n;
 
-  prshm__mutex_lock(&registry_lock);
-  n = registry_open;
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
+  n = registry.open;
+  prshm__mutex_unlock(&registry.lock);
   return n;
 }
 
@@ -408,9 +422,11 @@ size_t prshm__registry_count(void) {
 /* Makes room for one more address; PR_FAILURE if memory runs out. Lock
  * held. */
 static PRStatus registry_grow_addrs(prshm__handle *h) {
-  size_t cap = h->addrcap * 2;
+  size_t cap = (size_t)h->addrcap * 2;
   void **grown;
 
+  /* Never reached (a process has far fewer mappings), but never wraps. */
+  if (cap > UINT32_MAX) return PR_FAILURE;
   if (h->addrs == h->inline_addrs) {
     grown = malloc(cap * sizeof *grown);
     if (grown != NULL) memcpy(grown, h->inline_addrs, sizeof h->inline_addrs);
@@ -419,7 +435,7 @@ static PRStatus registry_grow_addrs(prshm__handle *h) {
   }
   if (grown == NULL) return PR_FAILURE;
   h->addrs = grown;
-  h->addrcap = cap;
+  h->addrcap = (uint32_t)cap;
   return PR_SUCCESS;
 }
 
@@ -428,12 +444,12 @@ PRSHM__HOT PRStatus prshm__registry_attached(prshm__handle *h, void *addr) {
   registry_remains r;
   unsigned refs;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   if (h->naddrs == h->addrcap) rv = registry_grow_addrs(h);
   if (rv == PR_SUCCESS) h->addrs[h->naddrs++] = addr;
   refs = --h->refs;
   if (refs == 0) registry_retire(h, &r);
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (refs == 0) (void)registry_finish(&r);
   if (rv != PR_SUCCESS) prshm__fail(PR_OUT_OF_MEMORY_ERROR, 0);
   return rv;
@@ -444,7 +460,7 @@ PRSHM__HOT PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PR
   PRBool found = PR_FALSE;
   size_t idx, i;
 
-  prshm__mutex_lock(&registry_lock);
+  prshm__mutex_lock(&registry.lock);
   h = registry_lookup(token, PRSHM__KIND_SEG, &idx);
   if (h != NULL) {
     for (i = 0; i < h->naddrs; i++) {
@@ -456,7 +472,7 @@ PRSHM__HOT PRStatus prshm__registry_detach(PRSharedMemory *token, void *addr, PR
       }
     }
   }
-  prshm__mutex_unlock(&registry_lock);
+  prshm__mutex_unlock(&registry.lock);
   if (!found) return prshm__fail(PR_INVALID_ARGUMENT_ERROR, 0);
   return PR_SUCCESS;
 }

@@ -40,7 +40,8 @@ PRSHM__HOT static PRSharedMemory *shm_register(prshm__seg *seg) {
 
 PRSHM__HOT PRSharedMemory *PR_OpenSharedMemory(const char *name, PRSize size, PRIntn flags,
                                                PRIntn mode) {
-  char key[PRSHM__KEY_SIZE];
+  char buf[PRSHM__KEY_ROOM + PRSHM__KEY_SIZE];
+  char *key = buf + PRSHM__KEY_ROOM; /* with room in front (the backend's open) */
   prshm__seg seg;
 
   if ((flags & ~PRSHM__OPEN_FLAGS) != 0 || (mode & ~PRSHM_MODE_BITS) != 0 ||
@@ -146,7 +147,8 @@ PRStatus prshm_native_name(const char *name, char *buf, PRSize size) {
 }
 
 PRSharedMemory *prshm_open_native(const char *native, PRSize size, PRIntn flags) {
-  char key[PRSHM__KEY_SIZE];
+  char buf[PRSHM__KEY_ROOM + PRSHM__KEY_SIZE];
+  char *key = buf + PRSHM__KEY_ROOM; /* with room in front (the backend's open) */
   prshm__seg seg;
 
   if (flags != 0) {

@@ -426,6 +426,59 @@ CHILD(dir_open_delete) {
   return 0;
 }
 
+/* Makes, under the new directory `base`, a directory whose path is exactly
+ * `len` bytes long (components of at most 200 bytes), written to `dir`. */
+static void layout_dir_of_length(const char *base, size_t len, char *dir) {
+  size_t n = strlen(base);
+
+  CHECK(len > n + 1);
+  memcpy(dir, base, n + 1);
+  while (n < len) {
+    size_t part = len - n - 1 > 200 ? 200 : len - n - 1;
+    /* A last component of one byte would need a '/' and nothing else. */
+    if (len - n - 1 - part == 1) part--;
+    dir[n] = '/';
+    memset(dir + n + 1, 'd', part);
+    n += 1 + part;
+    dir[n] = '\0';
+    CHECK_EQ(mkdir(dir, 0700), 0);
+  }
+  CHECK_EQ(strlen(dir), len);
+}
+
+/* Removes what layout_dir_of_length() made under `base`, and base. */
+static void layout_remove_dir_of_length(const char *base, char *dir) {
+  size_t n = strlen(base);
+
+  while (strlen(dir) > n) {
+    CHECK_EQ(rmdir(dir), 0);
+    *strrchr(dir, '/') = '\0';
+  }
+  CHECK_EQ(rmdir(base), 0);
+}
+
+/* An open makes the segment's path in front of its key, in place, when the
+ * directory fits in the room the front door leaves there (63 bytes and
+ * the '/'), and in a buffer of its own otherwise (up to 383 bytes), or a
+ * larger one (longer still): every length works alike, at each edge. */
+TEST(prshm_dir_of_every_length_opens_alike) {
+  static const size_t lengths[] = {62, 63, 64, 65, 120, 383, 384, 1500, 4000};
+  const char *name = t_name("dirlen");
+  char base[64], dir[4200];
+  size_t i;
+
+  layout_need_dev_shm();
+  for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+    layout_tempdir(base, sizeof base);
+    layout_dir_of_length(base, lengths[i], dir);
+    CHECK_EQ(layout_run_with_dir(dir, "dir_create", name), 0);
+    CHECK_EQ(layout_count_entries(dir), 1);
+    CHECK_EQ(layout_run_with_dir(dir, "dir_open_delete", name), 0);
+    CHECK_EQ(layout_count_entries(dir), 0);
+    layout_remove_dir_of_length(base, dir);
+  }
+}
+
 TEST(relative_prshm_dir_is_refused) {
   const char *name = t_name("reldir");
   char shm[LAYOUT_PATH_MAX];

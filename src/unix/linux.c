@@ -65,9 +65,12 @@ enum { LINK_EMPTY_PATH, LINK_PROC_FD, LINK_TEMP_NAME, LINK_TEMP_LINKED };
 static atomic_int linux_link_how = LINK_EMPTY_PATH;
 static atomic_uint linux_temp_counter;
 
+/* The namespace's directory when PRSHM_DIR is not set. */
+#define LINUX_SHM_DIR "/dev/shm"
+
 PRSHM__HOT static const char *linux_dir(void) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
-  return ns->has_dir ? ns->dir : "/dev/shm";
+  return ns->has_dir ? ns->dir : LINUX_SHM_DIR;
 }
 
 PRSHM__HOT static PRStatus linux_key(const char *name, prshm__kind kind, char *key) {
@@ -299,6 +302,20 @@ PRSHM__HOT PRStatus prshm__unix_open_file(const char *key, const prshm__unix_ope
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
   if (!linux_short_path(key, path)) return linux_open_long(key, op);
+  return linux_open_path(path, op);
+}
+
+PRSHM__HOT PRStatus prshm__unix_open_file_room(char *key, const prshm__unix_opener *op) {
+  const prshm__unix_ns *ns = prshm__unix_namespace();
+  const char *dir = ns->has_dir ? ns->dir : LINUX_SHM_DIR;
+  const size_t dlen = ns->has_dir ? ns->dirlen : sizeof LINUX_SHM_DIR - 1;
+  char *path = key - dlen - 1;
+
+  if (ns->error != 0) return prshm__fail(ns->error, 0);
+  /* A long PRSHM_DIR does not fit in front of the key: copy both. */
+  if (dlen + 1 > PRSHM__KEY_ROOM) return prshm__unix_open_file(key, op);
+  memcpy(path, dir, dlen);
+  path[dlen] = '/';
   return linux_open_path(path, op);
 }
 

@@ -260,6 +260,11 @@ PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op) {
   return prshm__fail(PR_FILE_IS_BUSY_ERROR, 0);
 }
 
+/* shm_open() takes the key itself as its name: no room needed. */
+PRStatus prshm__unix_open_file_room(char *key, const prshm__unix_opener *op) {
+  return prshm__unix_open_file(key, op);
+}
+
 PRStatus prshm__unix_remove_file(const char *key) {
   const prshm__unix_ns *ns = prshm__unix_namespace();
 

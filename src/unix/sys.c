@@ -45,6 +45,6 @@ static sem_t *sys_sem_open(const char *name, int oflag, mode_t mode, unsigned va
 
 static const prshm__syscalls sys_defaults = SYS_DEFAULTS;
 
-prshm__syscalls prshm__sys = SYS_DEFAULTS;
+prshm__syscalls prshm__sys PRSHM__LINE_ALIGNED = SYS_DEFAULTS;
 
 void prshm__sys_reset(void) { prshm__sys = sys_defaults; }

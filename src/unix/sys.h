@@ -19,9 +19,13 @@
 #include "prtypes.h"
 
 typedef struct prshm__syscalls {
+  /* The five calls of an open, attach, detach and close, first: together
+   * in one line of memory (the table is line-aligned, sys.c). */
   int (*open)(const char *path, int flags, mode_t mode);
   int (*close)(int fd);
   int (*fstat)(int fd, struct stat *st);
+  void *(*mmap)(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+  int (*munmap)(void *addr, size_t length);
   int (*lstat)(const char *path, struct stat *st);
   /* The file system of `path`: *type its Linux magic number (0 where
    * there is none), *page its block size. -1 with errno on failure. */
@@ -44,8 +48,6 @@ typedef struct prshm__syscalls {
   /* Renames `from` to `to` only if `to` does not exist (EEXIST if it
    * does; EINVAL where the file system cannot do that). */
   int (*rename_noreplace)(const char *from, const char *to);
-  void *(*mmap)(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
-  int (*munmap)(void *addr, size_t length);
   int (*madvise)(void *addr, size_t length, int advice);
   char *(*getcwd)(char *buf, size_t size);
   int (*shm_open)(const char *name, int flags, mode_t mode);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -26,6 +27,10 @@
 
 static prshm__unix_ns unix_ns;
 static prshm__once unix_ns_once = PRSHM__ONCE_INIT;
+/* Set, with release order, once unix_ns is complete: after the first
+ * call, prshm__unix_namespace() is one load, with no call into the C
+ * library's once-only code. */
+static atomic_int unix_ns_ready;
 
 #if defined(__linux__)
 /* The magic number of hugetlbfs in statfs()'s f_type (linux/magic.h). */
@@ -104,6 +109,7 @@ static void unix_ns_init(void) {
     } else {
       memcpy(unix_ns.dir, dir, len);
       unix_ns.dir[len == 1 ? 0 : len] = '\0'; /* "/" itself joins as "" + "/" */
+      unix_ns.dirlen = len == 1 ? 0 : len;
       unix_ns.has_dir = PR_TRUE;
     }
   }
@@ -111,6 +117,7 @@ static void unix_ns_init(void) {
     prshm__unix_fs_page(unix_ns.error == 0 ? UNIX_SHM_DIR : NULL, &unix_ns);
   else
     prshm__unix_fs_page(unix_ns.dir[0] != '\0' ? unix_ns.dir : "/", &unix_ns);
+  atomic_store_explicit(&unix_ns_ready, 1, memory_order_release);
 }
 
 /* Below this size a reservation is made in one call, as the kernel checks
@@ -160,7 +167,8 @@ off_t prshm__unix_truncate_size(PRSize size) {
 }
 
 PRSHM__HOT const prshm__unix_ns *prshm__unix_namespace(void) {
-  prshm__run_once(&unix_ns_once, unix_ns_init);
+  if (!atomic_load_explicit(&unix_ns_ready, memory_order_acquire))
+    prshm__run_once(&unix_ns_once, unix_ns_init);
   return &unix_ns;
 }
 
@@ -370,8 +378,8 @@ PRSHM__HOT static void unix_seg_created(int fd, void *ctx) {
   c->seg->writable = PR_TRUE;
 }
 
-PRSHM__HOT PRStatus prshm__unix_open_segment(const char *key, PRSize size, PRIntn flags,
-                                             PRIntn mode, prshm__seg *seg) {
+PRSHM__HOT PRStatus prshm__unix_open_segment(char *key, PRSize size, PRIntn flags, PRIntn mode,
+                                             prshm__seg *seg) {
   unix_seg_ctx c;
   prshm__unix_opener op;
 
@@ -386,7 +394,7 @@ PRSHM__HOT PRStatus prshm__unix_open_segment(const char *key, PRSize size, PRInt
   op.init = NULL;
   op.created = unix_seg_created;
   op.ctx = &c;
-  return prshm__unix_open_file(key, &op);
+  return prshm__unix_open_file_room(key, &op);
 }
 
 PRSHM__HOT void *prshm__unix_map(const prshm__seg *seg, PRBool readonly) {

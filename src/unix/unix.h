@@ -22,6 +22,7 @@ typedef struct prshm__unix_ns {
                          a multiple of `page` to be set by truncation */
   PRSize page;        /* the file system's page: what a mapping's length is
                          rounded up to (the huge page size on hugetlbfs) */
+  size_t dirlen;      /* strlen(dir) */
   char dir[PATH_MAX]; /* PRSHM_DIR without trailing '/'s, when has_dir */
 } prshm__unix_ns;
 
@@ -101,9 +102,14 @@ PRStatus prshm__unix_open_file(const char *key, const prshm__unix_opener *op);
 /* Removes the file of `key` from the namespace (backend's file). */
 PRStatus prshm__unix_remove_file(const char *key);
 
-/* The backends' open of a segment: prshm__unix_open_file() with the
+/* prshm__unix_open_file() for a key with PRSHM__KEY_ROOM bytes of its
+ * buffer in front of it, which it may overwrite (backend's file): where
+ * the directory fits there, the path is made in place. */
+PRStatus prshm__unix_open_file_room(char *key, const prshm__unix_opener *op);
+
+/* The backends' open of a segment: prshm__unix_open_file_room() with the
  * segment's adopt and created steps (unix.c). */
-PRStatus prshm__unix_open_segment(const char *key, PRSize size, PRIntn flags, PRIntn mode,
+PRStatus prshm__unix_open_segment(char *key, PRSize size, PRIntn flags, PRIntn mode,
                                   prshm__seg *seg);
 
 /* Whether the link count of a descriptor of the namespace tells that its

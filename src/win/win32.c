@@ -287,7 +287,7 @@ static win_step win_create(const char *key, const WCHAR *wname, PRSize size, PRI
 
 /* ---- Open ---- */
 
-static PRStatus win_open(const char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg) {
+static PRStatus win_open(char *key, PRSize size, PRIntn flags, PRIntn mode, prshm__seg *seg) {
   const PRBool create = (flags & PR_SHM_CREATE) != 0;
   const PRBool excl = create && (flags & PR_SHM_EXCL) != 0;
   WCHAR wname[PRSHM__KEY_SIZE];
