@@ -309,11 +309,12 @@ PRSHM__HOT PRStatus prshm__unix_open_file_room(char *key, const prshm__unix_open
   const prshm__unix_ns *ns = prshm__unix_namespace();
   const char *dir = ns->has_dir ? ns->dir : LINUX_SHM_DIR;
   const size_t dlen = ns->has_dir ? ns->dirlen : sizeof LINUX_SHM_DIR - 1;
-  char *path = key - dlen - 1;
+  char *path;
 
   if (ns->error != 0) return prshm__fail(ns->error, 0);
   /* A long PRSHM_DIR does not fit in front of the key: copy both. */
   if (dlen + 1 > PRSHM__KEY_ROOM) return prshm__unix_open_file(key, op);
+  path = key - dlen - 1;
   memcpy(path, dir, dlen);
   path[dlen] = '/';
   return linux_open_path(path, op);
